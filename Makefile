@@ -1,0 +1,39 @@
+# The two commands of the README: `make run` and `make test`. Everything installs into .venv from
+# this repository's own files (pyproject.toml), so a fresh clone needs only Python 3.11+.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format typecheck bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[all]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/quorumsim run scenarios/quickstart.yaml --out results/quickstart/latest
+	$(BIN)/quorumsim plot results/quickstart/latest
+	@echo "results: results/quickstart/latest (plots in results/quickstart/latest/plots/)"
+
+test: $(STAMP)
+	$(BIN)/ruff check sim tests benchmarks
+	$(BIN)/ruff format --check sim tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check sim tests benchmarks
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format sim tests benchmarks
+	$(BIN)/ruff check --fix sim tests benchmarks
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) results .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,5 @@
+"""``python -m sim`` is the ``quorumsim`` command."""
+
+from sim.cli import main
+
+main()

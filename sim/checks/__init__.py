@@ -1,0 +1,1 @@
+"""Checks that read what a run recorded: replica safety and client-history linearizability."""

@@ -1,0 +1,30 @@
+"""The cheapest way to have SimPy call a function later: one event, no process, no closure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import simpy
+from simpy.core import NORMAL
+from simpy.events import Event
+
+
+class Call(Event):
+    """An event that runs ``callback(event)`` at its time; the payload is ``event._value``.
+
+    It skips Timeout's checks and argument handling; a delivery or a timer is one of these, which
+    is what keeps quorumsim near the speed of bare SimPy timeouts.
+    """
+
+
+def call_later(
+    env: simpy.Environment, delay: float, callback: Callable[[Any], None], payload: Any
+) -> Call:
+    event = Call.__new__(Call)
+    event.env = env
+    event.callbacks = [callback]
+    event._value = payload
+    event._ok = True
+    env.schedule(event, NORMAL, delay)
+    return event

@@ -1,0 +1,202 @@
+"""NodeHost: where one protocol instance lives. It is the protocol's `Context`.
+
+A node handles one thing at a time. With ``processing`` > 0 every message and request costs that
+much CPU time and waits its turn (a FIFO single-server queue: it is handled at
+``max(arrival, previous finish) + processing``). Timers wait for the CPU but cost nothing. With
+no processing cost a delivery is handled straight from its network event. Either way no SimPy
+process runs per message: the queue is kept as a "busy until" time, which is the same FIFO queue
+as a process draining an inbox, at a fraction of the cost (see docs/design.md).
+
+``persist`` models a durable write: messages and replies sent after it in the same handler
+leave only once the write is done; writes queue on the node's disk one after another.
+
+Crash, restart, pause and clock skew are the fault model's levers on a node.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import simpy
+
+from sim.engine.events import call_later
+from sim.protocols.base import Op, Protocol, Request, Result
+
+if TYPE_CHECKING:
+    from sim.metrics.recorder import Recorder
+    from sim.network.network import Network
+
+ReplySink = Callable[[str, Request, Result, float], None]
+
+
+class NodeHost:
+    def __init__(
+        self,
+        env: simpy.Environment,
+        node_id: str,
+        nodes: tuple[str, ...],
+        make_protocol: Callable[[], Protocol],
+        network: Network,
+        recorder: Recorder,
+        rng: np.random.Generator,
+        processing: float,
+        disk_write: float,
+        reply_sink: ReplySink,
+    ) -> None:
+        self.env = env
+        self.node_id = node_id
+        self.nodes = nodes
+        self.peers = tuple(n for n in nodes if n != node_id)
+        self.rng = rng
+        self.durable: dict[str, Any] = {}
+        self.network = network
+        self.recorder = recorder
+        self.processing = processing
+        self.disk_write = disk_write
+        self._make_protocol = make_protocol
+        self._reply_sink = reply_sink
+        self.protocol = make_protocol()
+        self.up = True
+        self.paused = False
+        self.clock_rate = 1.0  # timers fire this many times faster than real time
+        self._life = 0  # bumped on crash: events of an earlier life are ignored
+        self._busy_until = 0.0
+        self._disk_free = 0.0
+        self._hold = 0.0  # departure delay of sends in the current handler (persist)
+        self._timers: dict[str, object] = {}
+        self._frozen: deque[tuple[Callable[..., None], tuple[Any, ...]]] = deque()
+        network.attach(node_id, self.receive)
+
+    # --- Context ------------------------------------------------------------------------------
+
+    @property
+    def now(self) -> float:
+        return float(self.env.now)
+
+    def send(self, dst: str, msg: Any) -> None:
+        self.network.send(self.node_id, dst, msg, self._hold)
+
+    def broadcast(self, msg: Any) -> None:
+        send, me, hold = self.network.send, self.node_id, self._hold
+        for peer in self.peers:
+            send(me, peer, msg, hold)
+
+    def set_timer(self, name: str, delay: float) -> None:
+        token = object()
+        self._timers[name] = token
+        call_later(self.env, delay / self.clock_rate, self._timer_fired, (self._life, name, token))
+
+    def cancel_timer(self, name: str) -> None:
+        self._timers.pop(name, None)
+
+    def reply(self, request: Request, result: Result) -> None:
+        self._reply_sink(self.node_id, request, result, self._hold)
+
+    def decide(self, index: int, op: Op) -> None:
+        self.recorder.decide(self.node_id, index, op)
+
+    def persist(self, key: str, value: Any) -> None:
+        self.durable[key] = value
+        if self.disk_write:
+            start = max(self.env.now, self._disk_free)
+            self._disk_free = start + self.disk_write
+            self._hold = self._disk_free - self.env.now
+
+    def emit(self, event: str, **fields: Any) -> None:
+        self.recorder.event(self.node_id, event, fields)
+
+    # --- inputs -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._run(self.protocol.on_start, (self,))
+
+    def receive(self, src: str, msg: Any) -> None:
+        """A message from the network arrives."""
+        if not self.up:
+            self.network.undeliverable(src, self.node_id, msg, "crashed")
+            return
+        self._enter(self.protocol.on_message, (self, src, msg), self.processing)
+
+    def request(self, request: Request) -> bool:
+        """A client operation arrives; False if the node is down (the client will time out)."""
+        if not self.up:
+            return False
+        self._enter(self.protocol.on_request, (self, request), self.processing)
+        return True
+
+    def _timer_fired(self, event: Any) -> None:
+        life, name, token = event._value
+        if life != self._life or self._timers.get(name) is not token:
+            return  # cancelled, replaced, or set before a crash
+        del self._timers[name]
+        if self.recorder.tracing:
+            self.recorder.trace("timer", node=self.node_id, name=name)
+        self._enter(self.protocol.on_timer, (self, name), 0.0)
+
+    def _enter(self, handler: Callable[..., None], args: tuple[Any, ...], cost: float) -> None:
+        """Run a handler now if the CPU is free and it costs nothing, else queue it."""
+        if self.paused:
+            self._frozen.append((handler, args))
+            return
+        now = self.env.now
+        if not cost and self._busy_until <= now:
+            self._run(handler, args)
+            return
+        start = self._busy_until if self._busy_until > now else now
+        self._busy_until = start + cost
+        call_later(self.env, self._busy_until - now, self._dequeue, (self._life, handler, args))
+
+    def _dequeue(self, event: Any) -> None:
+        life, handler, args = event._value
+        if life == self._life:
+            if self.paused:
+                self._frozen.append((handler, args))
+            else:
+                self._run(handler, args)
+
+    def _run(self, handler: Callable[..., None], args: tuple[Any, ...]) -> None:
+        self._hold = 0.0
+        handler(*args)
+        self._hold = 0.0
+
+    # --- faults -------------------------------------------------------------------------------
+
+    def crash(self) -> None:
+        """Lose volatile state, pending timers and queued work; keep ``durable``."""
+        if not self.up:
+            return
+        self.up = False
+        self.paused = False
+        self._life += 1
+        self._timers.clear()
+        self._frozen.clear()
+        self._busy_until = self.env.now
+        self._disk_free = self.env.now
+
+    def restart(self) -> None:
+        """Come back with a new protocol instance that finds its durable state."""
+        if self.up:
+            return
+        self.up = True
+        self.protocol = self._make_protocol()
+        self.recorder.safety.restarted(self.node_id)
+        self.start()
+
+    def pause(self) -> None:
+        """Stop handling messages and timers (a GC pause, a frozen VM); keep every state."""
+        if self.up:
+            self.paused = True
+
+    def resume(self) -> None:
+        """Handle, in arrival order, what came in during the pause, then go on as before."""
+        if not self.paused:
+            return
+        self.paused = False
+        frozen, self._frozen = self._frozen, deque()
+        for handler, args in frozen:
+            self._enter(
+                handler, args, self.processing if handler != self.protocol.on_timer else 0.0
+            )

@@ -1,0 +1,67 @@
+"""The recorder: what happened during a run, appended to plain lists and turned into tables at
+the end. Tracing off costs one attribute test per event."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sim.checks.replica import ReplicaSafety
+from sim.protocols.base import Op, OpId
+
+
+class Recorder:
+    def __init__(self, nodes: tuple[str, ...], tracing: bool = False) -> None:
+        self.nodes = nodes
+        self.tracing = tracing
+        self.now = 0.0  # kept current by the Simulation's clock
+        self.clock: Any = None
+        self.trace_rows: list[tuple[float, str, dict[str, Any]]] = []
+        self.decisions: list[tuple[str, int, OpId, float]] = []
+        self.proposed: dict[tuple[str, OpId], float] = {}
+        self.commit_latencies: list[float] = []
+        self.requests: list[tuple[Any, ...]] = []
+        self.history: list[dict[str, Any]] = []
+        self.faults: list[tuple[float, str, str]] = []
+        self.elections: dict[int, list[Any]] = {}  # term -> [leader, started, elected]
+        self.leader_changes: list[tuple[float, str, int]] = []
+        self.accepted: list[tuple[float, str, int, str]] = []  # time, node, term, leader
+        self.safety = ReplicaSafety()
+
+    def time(self) -> float:
+        return float(self.clock.now)
+
+    def trace(self, kind: str, **fields: Any) -> None:
+        self.trace_rows.append((self.time(), kind, fields))
+
+    def decide(self, node: str, index: int, op: Op) -> None:
+        now = self.time()
+        self.decisions.append((node, index, op.op_id, now))
+        self.safety.decide(node, index, op, now)
+        started = self.proposed.pop((node, op.op_id), None)
+        if started is not None:
+            self.commit_latencies.append(now - started)
+        if self.tracing:
+            self.trace("decide", node=node, index=index, op_id=op.op_id)
+
+    def event(self, node: str, event: str, fields: dict[str, Any]) -> None:
+        """A protocol's ``ctx.emit``: the events the metrics know, and everything in the trace."""
+        now = self.time()
+        if event == "proposed":
+            self.proposed[(node, fields["op_id"])] = now
+        elif event == "election_started":
+            row = self.elections.setdefault(fields["term"], [None, now, None])
+            row[1] = min(row[1], now)
+        elif event == "became_leader":
+            row = self.elections.setdefault(fields["term"], [None, now, None])
+            row[0], row[2] = node, now
+            self.leader_changes.append((now, node, fields["term"]))
+        elif event == "leader_accepted":
+            self.accepted.append((now, node, fields["term"], fields["leader"]))
+        if self.tracing:
+            self.trace(event, node=node, **fields)
+
+    def fault(self, kind: str, targets: str) -> None:
+        now = self.time()
+        self.faults.append((now, kind, targets))
+        if self.tracing:
+            self.trace("fault", fault=kind, targets=targets)

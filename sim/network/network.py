@@ -1,0 +1,177 @@
+"""The simulated network: sends between nodes, partitions, loss, duplication, ordering.
+
+A message in flight is one SimPy event whose callback hands it to the destination node; nothing
+else is allocated per message. Faults change the network through its methods (`partition`,
+`heal`, `cut`, `set_loss`, ...), never by reaching into its tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from sim.engine.events import call_later
+from sim.engine.rng import RandomStreams
+from sim.network.latency import sampler
+from sim.network.links import LinkTable
+from sim.scenario.model import Network as NetworkConfig
+
+if TYPE_CHECKING:
+    from sim.metrics.recorder import Recorder
+
+Receiver = Callable[[str, Any], None]
+
+
+class Network:
+    def __init__(
+        self,
+        env: simpy.Environment,
+        config: NetworkConfig,
+        nodes: tuple[str, ...],
+        streams: RandomStreams,
+        recorder: Recorder,
+    ) -> None:
+        self.env = env
+        self.nodes = nodes
+        self.fifo = config.ordering == "fifo"
+        self.links = LinkTable(config, streams)
+        self.recorder = recorder
+        self.receivers: dict[str, Receiver] = {}
+        self._client_sample = sampler(config.client_latency)
+        self._client_pool = streams.pool("client-links")
+        # Fault state. `_disturbed` is the one flag the hot path tests; the rest only when set.
+        self._group: dict[str, int] | None = None
+        self._cuts: set[tuple[str, str]] = set()
+        self._loss: float | None = None
+        self._duplicate: float | None = None
+        self._delay: dict[tuple[str, str], float] = {}
+        self._disturbed = False
+        self.sent = self.delivered = self.dropped = self.duplicated = 0
+
+    def attach(self, node: str, receiver: Receiver) -> None:
+        self.receivers[node] = receiver
+
+    # --- node to node -------------------------------------------------------------------------
+
+    def send(self, src: str, dst: str, msg: Any, hold: float = 0.0) -> None:
+        """Send ``msg``; ``hold`` delays departure (the sender waits for its disk)."""
+        self.sent += 1
+        link = self.links.get(src, dst)
+        loss, duplicate, extra = link.loss, link.duplicate, hold
+        if self._disturbed:
+            if (self._group is not None and self._group[src] != self._group[dst]) or (
+                src,
+                dst,
+            ) in self._cuts:
+                self._drop(src, dst, msg, "partition")
+                return
+            if self._loss is not None:
+                loss = self._loss
+            if self._duplicate is not None:
+                duplicate = self._duplicate
+            extra += self._delay.get((src, dst), 0.0)
+        if loss and link.fate.uniform() < loss:
+            self._drop(src, dst, msg, "loss")
+            return
+        copies = 2 if duplicate and link.fate.uniform() < duplicate else 1
+        if copies == 2:
+            self.duplicated += 1
+        for _ in range(copies):
+            delay = extra + link.sample(link.pool)
+            if self.fifo:
+                arrival = self.env.now + delay
+                if arrival < link.last:
+                    arrival = link.last
+                link.last = arrival
+                delay = arrival - self.env.now
+            if self.recorder.tracing:
+                self.recorder.trace("send", src=src, dst=dst, msg=msg, arrive=self.env.now + delay)
+            call_later(self.env, delay, self._arrive, (src, dst, msg))
+
+    def broadcast(self, src: str, peers: Iterable[str], msg: Any, hold: float = 0.0) -> None:
+        for dst in peers:
+            self.send(src, dst, msg, hold)
+
+    def _arrive(self, event: Any) -> None:
+        src, dst, msg = event._value
+        self.delivered += 1
+        if self.recorder.tracing:
+            self.recorder.trace("deliver", src=src, dst=dst, msg=msg)
+        self.receivers[dst](src, msg)
+
+    def _drop(self, src: str, dst: str, msg: Any, reason: str) -> None:
+        self.dropped += 1
+        if self.recorder.tracing:
+            self.recorder.trace("drop", src=src, dst=dst, msg=msg, reason=reason)
+
+    def undeliverable(self, src: str, dst: str, msg: Any, reason: str) -> None:
+        """A node could not take a delivered message (it was down): counted as a drop."""
+        self.delivered -= 1
+        self._drop(src, dst, msg, reason)
+
+    # --- clients ------------------------------------------------------------------------------
+
+    def client_delay(self) -> float:
+        """One-way latency of a client <-> node link (clients sit outside partitions)."""
+        return self._client_sample(self._client_pool)
+
+    # --- faults -------------------------------------------------------------------------------
+
+    def partition(self, groups: list[list[str]]) -> None:
+        """Cut the cluster into ``groups``; nodes named in none form one more group together."""
+        group = {node: len(groups) for node in self.nodes}
+        for i, members in enumerate(groups):
+            for node in members:
+                group[node] = i
+        self._group = group
+        self._update()
+
+    def heal(self) -> None:
+        """Remove every partition and one-way cut."""
+        self._group = None
+        self._cuts.clear()
+        self._update()
+
+    def cut(self, src: str, dst: str) -> None:
+        """Drop every message from ``src`` to ``dst`` (one way) until healed."""
+        self._cuts.add((src, dst))
+        self._update()
+
+    def uncut(self, src: str, dst: str) -> None:
+        self._cuts.discard((src, dst))
+        self._update()
+
+    def set_loss(self, probability: float | None) -> None:
+        """Override every link's loss probability (None restores the file's)."""
+        self._loss = probability
+        self._update()
+
+    def set_duplicate(self, probability: float | None) -> None:
+        self._duplicate = probability
+        self._update()
+
+    def set_delay(self, pairs: Iterable[tuple[str, str]], extra: float) -> None:
+        """Add ``extra`` ms to the given directed links (0 removes it)."""
+        for pair in pairs:
+            if extra:
+                self._delay[pair] = extra
+            else:
+                self._delay.pop(pair, None)
+        self._update()
+
+    def connected(self, a: str, b: str) -> bool:
+        """Whether messages can go both ways between ``a`` and ``b`` now."""
+        if self._group is not None and self._group[a] != self._group[b]:
+            return False
+        return (a, b) not in self._cuts and (b, a) not in self._cuts
+
+    def _update(self) -> None:
+        self._disturbed = bool(
+            self._group is not None
+            or self._cuts
+            or self._loss is not None
+            or self._duplicate is not None
+            or self._delay
+        )

@@ -1,0 +1,42 @@
+"""The protocol registry: a protocol adds itself with ``@register``; nothing central is edited."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from sim.protocols.base import Protocol
+
+_PROTOCOLS: dict[str, type[Protocol]] = {}
+
+
+def register(cls: type[Protocol]) -> type[Protocol]:
+    """Class decorator: make ``cls`` available under ``cls.name`` in scenario files."""
+    if cls.name in _PROTOCOLS and _PROTOCOLS[cls.name] is not cls:
+        raise ValueError(f"protocol {cls.name!r} is registered twice")
+    _PROTOCOLS[cls.name] = cls
+    return cls
+
+
+def _discover() -> None:
+    # Every subpackage of sim.protocols is a protocol that registers itself when imported.
+    import sim.protocols as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.ispkg:
+            importlib.import_module(f"sim.protocols.{info.name}")
+
+
+def protocol_names() -> list[str]:
+    _discover()
+    return sorted(_PROTOCOLS)
+
+
+def get_protocol(name: str) -> type[Protocol]:
+    _discover()
+    try:
+        return _PROTOCOLS[name]
+    except KeyError:
+        raise KeyError(
+            f"unknown protocol {name!r} (known: {', '.join(sorted(_PROTOCOLS))})"
+        ) from None

@@ -1,0 +1,150 @@
+"""The `seed` protocol: the naive proposal/acknowledgment/commit protocol of a popular tutorial.
+
+Faithful to the article on purpose, flaws included: any node may propose; a proposer broadcasts
+`Proposal`, each peer answers `Acknowledgment`, and after enough acknowledgments the proposer
+broadcasts `Commit`; every node applies commits in the order they arrive. Nothing orders
+concurrent proposals, nothing retransmits a lost `Commit`, and a proposer on the small side of a
+partition may still reach the article's quorum when it counts wrongly. Replicas then diverge, and
+the checks must show it: that is this protocol's whole purpose in quorumsim.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from sim.protocols.base import OK, Context, Op, Protocol, ProtocolParams, Request, Result
+from sim.protocols.registry import register
+from sim.protocols.seed.messages import Acknowledgment, Commit, Proposal
+from sim.units import Duration
+
+
+class SeedParams(ProtocolParams):
+    quorum: Literal["article", "majority"] | Annotated[int, Field(ge=1)] = Field(
+        default="article",
+        description="article: len(peers)//2 + 1 acknowledgments (the tutorial's rule); "
+        "majority: n//2 acknowledgments, i.e. a majority counting the proposer; "
+        "a number: that many nodes including the proposer",
+    )
+    timeout: Duration | None = Field(
+        default=None,
+        description="give up on a proposal without its quorum after this long and answer the "
+        "client `fail` (default: wait forever, as the article does)",
+    )
+    bootstrap: str | None = Field(
+        default=None,
+        description="a state the first node proposes on start (the article's `Running`)",
+    )
+    read: Literal["local", "log"] = Field(
+        default="local",
+        description="local: the contacted replica answers reads from its own state (the "
+        "article's way; stale reads); log: reads are proposed and committed like writes",
+    )
+
+
+def acknowledgments_needed(quorum: str | int, n: int) -> int:
+    """How many peers' acknowledgments a proposer waits for in a cluster of ``n`` nodes."""
+    if quorum == "article":
+        return (n - 1) // 2 + 1  # len(peers) // 2 + 1
+    if quorum == "majority":
+        return n // 2  # plus the proposer itself: n // 2 + 1 of n
+    return max(int(quorum) - 1, 0)
+
+
+@dataclass(slots=True)
+class _Pending:
+    op: Op
+    request: Request | None
+    acks: set[str] = field(default_factory=set)
+
+
+@register
+class Seed(Protocol):
+    name = "seed"
+    Params = SeedParams
+    params: SeedParams
+
+    def __init__(self, params: SeedParams, node_id: str, nodes: tuple[str, ...]) -> None:
+        super().__init__(params, node_id, nodes)
+        self.needed = acknowledgments_needed(params.quorum, len(nodes))
+        self.proposals = 0
+        self.pending: dict[str, _Pending] = {}
+        self.applied = 0
+        self.state: dict[str | None, Any] = {}
+        self.last_proposed_at = -1.0
+
+    def on_start(self, ctx: Context) -> None:
+        if self.params.bootstrap is not None and ctx.node_id == ctx.nodes[0]:
+            op = Op(f"bootstrap:{ctx.node_id}", "write", None, self.params.bootstrap)
+            self._propose(ctx, op, None)
+
+    def on_request(self, ctx: Context, request: Request) -> None:
+        if request.op == "read" and self.params.read == "local":
+            ctx.reply(request, Result("ok", self.state.get(request.key)))
+            return
+        op = Op(request.op_id, request.op, request.key, request.value)
+        self._propose(ctx, op, request)
+
+    def _propose(self, ctx: Context, op: Op, request: Request | None) -> None:
+        self.proposals += 1
+        proposal_id = f"{ctx.node_id}:{self.proposals}"
+        self.pending[proposal_id] = _Pending(op, request)
+        self.last_proposed_at = ctx.now
+        ctx.emit("proposed", op_id=op.op_id)
+        if self.needed == 0:
+            self._commit(ctx, proposal_id)
+            return
+        ctx.broadcast(Proposal(proposal_id, op))
+        if self.params.timeout is not None:
+            ctx.set_timer(f"proposal:{proposal_id}", self.params.timeout)
+
+    def on_message(self, ctx: Context, src: str, msg: Any) -> None:
+        if type(msg) is Proposal:
+            ctx.send(src, Acknowledgment(msg.proposal_id))
+        elif type(msg) is Acknowledgment:
+            pending = self.pending.get(msg.proposal_id)
+            if pending is not None:
+                pending.acks.add(src)
+                if len(pending.acks) >= self.needed:
+                    self._commit(ctx, msg.proposal_id)
+        elif type(msg) is Commit:
+            self._apply(ctx, msg.op)
+
+    def _commit(self, ctx: Context, proposal_id: str) -> None:
+        pending = self.pending.pop(proposal_id)
+        if self.params.timeout is not None:
+            ctx.cancel_timer(f"proposal:{proposal_id}")
+        ctx.broadcast(Commit(proposal_id, pending.op))
+        result = self._apply(ctx, pending.op)
+        if pending.request is not None:
+            ctx.reply(pending.request, result)
+
+    def _apply(self, ctx: Context, op: Op) -> Result:
+        """Apply in arrival order: each node numbers its own applications, 1, 2, 3, ..."""
+        self.applied += 1
+        ctx.decide(self.applied, op)
+        if op.op == "write":
+            self.state[op.key] = op.value
+            return OK
+        if op.op == "read":
+            return Result("ok", self.state.get(op.key))
+        expected, new = op.value  # cas
+        if self.state.get(op.key) == expected:
+            self.state[op.key] = new
+            return Result("ok", True)
+        return Result("fail")
+
+    def on_timer(self, ctx: Context, name: str) -> None:
+        proposal_id = name.removeprefix("proposal:")
+        pending = self.pending.pop(proposal_id, None)
+        if pending is not None and pending.request is not None:
+            ctx.reply(pending.request, Result("fail"))
+
+    def leader_rank(self) -> float | None:
+        # The article has no leader; fault targets call "leader" the node that proposed last.
+        return self.last_proposed_at if self.last_proposed_at >= 0 else None
+
+    def describe(self) -> dict[str, Any]:
+        return {"applied": self.applied, "pending": len(self.pending)}

@@ -1,0 +1,354 @@
+"""Scenario files -> validated `Scenario`, or every problem at once with its line and column."""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from pathlib import Path as FsPath
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from sim.protocols.registry import get_protocol, protocol_names
+from sim.scenario.errors import Problem, ScenarioError
+from sim.scenario.model import Scenario
+from sim.scenario.overrides import apply_overrides
+from sim.scenario.yaml_positions import Path, YamlProblem, load_with_positions
+
+MAX_BYTES = 10 * 1024 * 1024
+
+
+def load_scenario(
+    path: str | FsPath, overrides: list[str] | None = None, seed: int | None = None
+) -> Scenario:
+    """Read, check and resolve a scenario file. Raises ScenarioError listing every problem."""
+    name = str(path)
+    text = _read_text(FsPath(path), name)
+    try:
+        data, positions, yaml_problems = load_with_positions(text)
+    except YamlProblem as err:
+        raise ScenarioError([Problem(f"{name}:{err.line}:{err.col}", "", err.message)]) from None
+    problems = [Problem(f"{name}:{p.line}:{p.col}", "", p.message) for p in yaml_problems]
+    if data is None:
+        problems.append(
+            Problem(f"{name}:1:1", "", "the file is empty (a scenario needs at least `name:`)")
+        )
+        raise ScenarioError(problems)
+    if not isinstance(data, dict):
+        line, col = positions.get((), (1, 1))
+        problems.append(
+            Problem(
+                f"{name}:{line}:{col}", "", f"a scenario is a mapping of keys, not a {_kind(data)}"
+            )
+        )
+        raise ScenarioError(problems)
+    data, origins, override_problems = apply_overrides(data, overrides or [])
+    problems += override_problems
+    if seed is not None:
+        data["seed"] = seed
+        origins["seed"] = "--seed"
+    locate = _Locator(name, positions, origins)
+    scenario = validate_data(data, locate, problems)
+    if problems or scenario is None:
+        raise ScenarioError(problems)
+    return scenario
+
+
+def scenario_from_dict(data: dict[str, Any], where: str = "<scenario>") -> Scenario:
+    """Validate an in-memory scenario (notebooks, sweeps); errors name ``where``."""
+    problems: list[Problem] = []
+    scenario = validate_data(data, _Locator(where, {}, {}), problems)
+    if problems or scenario is None:
+        raise ScenarioError(problems)
+    return scenario
+
+
+def _read_text(path: FsPath, name: str) -> str:
+    if not path.exists():
+        raise ScenarioError([Problem(name, "", "no such file")])
+    if path.is_dir():
+        raise ScenarioError([Problem(name, "", "is a directory, not a scenario file")])
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise ScenarioError([Problem(name, "", f"cannot read: {err.strerror}")]) from None
+    if len(raw) > MAX_BYTES:
+        raise ScenarioError([Problem(name, "", f"larger than {MAX_BYTES // 2**20} MiB")])
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        col = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
+        raise ScenarioError(
+            [Problem(f"{name}:{line}:{col}", "", "not UTF-8 text (save the file as UTF-8)")]
+        ) from None
+
+
+class _Locator:
+    """Maps a data path to the place it came from: file position or the --set that wrote it."""
+
+    def __init__(self, name: str, positions: dict[Path, tuple[int, int]], origins: dict[str, str]):
+        self.name, self.positions, self.origins = name, positions, origins
+
+    def __call__(self, path: Path) -> str:
+        dotted = _dotted(path)
+        for key, origin in self.origins.items():
+            if dotted == key or dotted.startswith(key + "."):
+                return origin
+        for cut in range(len(path), -1, -1):
+            if path[:cut] in self.positions:
+                line, col = self.positions[path[:cut]]
+                return f"{self.name}:{line}:{col}"
+        return f"{self.name}:1:1" if self.positions else self.name
+
+
+def _dotted(path: Path) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _kind(value: Any) -> str:
+    return {list: "list", str: "string", int: "number", float: "number", bool: "boolean"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def validate_data(
+    data: dict[str, Any], locate: _Locator, problems: list[Problem]
+) -> Scenario | None:
+    """Validate in two layers: the file's shape, then what depends on its values (protocol
+    parameters, node names). Appends to ``problems``; returns the Scenario when it is valid."""
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as err:
+        problems += _problems_from(err, data, locate, Scenario, ())
+        _check_protocol_name(data, locate, problems)
+        return None
+    problems += _check_protocol(scenario, data, locate)
+    problems += _check_names(scenario, locate)
+    if problems:
+        return None
+    return _resolve_params(scenario)
+
+
+def _check_protocol_name(data: dict[str, Any], locate: _Locator, problems: list[Problem]) -> None:
+    cluster = data.get("cluster")
+    protocol = cluster.get("protocol") if isinstance(cluster, dict) else None
+    if isinstance(protocol, str) and protocol not in protocol_names():
+        path: Path = ("cluster", "protocol")
+        problems.append(Problem(locate(path), "cluster.protocol", _unknown_protocol(protocol)))
+
+
+def _unknown_protocol(name: str) -> str:
+    known = protocol_names()
+    near = difflib.get_close_matches(name, known, n=1)
+    hint = f"; did you mean `{near[0]}`?" if near else ""
+    return f"unknown protocol {name!r} (known: {', '.join(known)}){hint}"
+
+
+def _check_protocol(scenario: Scenario, data: dict[str, Any], locate: _Locator) -> list[Problem]:
+    name = scenario.cluster.protocol
+    if name not in protocol_names():
+        return [
+            Problem(locate(("cluster", "protocol")), "cluster.protocol", _unknown_protocol(name))
+        ]
+    params_model = get_protocol(name).Params
+    try:
+        params_model.model_validate(scenario.cluster.params)
+    except ValidationError as err:
+        raw = data.get("cluster", {}).get("params", {})
+        return _problems_from(err, raw, locate, params_model, ("cluster", "params"))
+    return []
+
+
+def _check_names(scenario: Scenario, locate: _Locator) -> list[Problem]:
+    """Every node name the file mentions must be a node of the cluster."""
+    nodes = set(scenario.cluster.node_names)
+    problems = []
+    for i, link in enumerate(scenario.network.links):
+        for side, names in (("from", link.src), ("to", link.dst)):
+            for j, node in enumerate(names):
+                if node not in nodes:
+                    path: Path = (
+                        ("network", "links", i, side, j)
+                        if len(names) > 1
+                        else ("network", "links", i, side)
+                    )
+                    problems.append(
+                        Problem(locate(path), _dotted(path), _unknown_node(node, nodes))
+                    )
+    target = scenario.workload.target
+    if target not in ("leader", "any") and target not in nodes:
+        problems.append(
+            Problem(
+                locate(("workload", "target")),
+                "workload.target",
+                _unknown_node(target, nodes, extra=("leader", "any")),
+            )
+        )
+    return problems
+
+
+def _unknown_node(name: str, nodes: set[str], extra: tuple[str, ...] = ()) -> str:
+    allowed = [*extra, *sorted(nodes, key=_natural)]
+    near = difflib.get_close_matches(name, allowed, n=1)
+    hint = f"; did you mean `{near[0]}`?" if near else ""
+    shown = ", ".join(allowed[:12]) + (", ..." if len(allowed) > 12 else "")
+    return f"unknown node {name!r} (allowed: {shown}){hint}"
+
+
+def _natural(name: str) -> tuple[str, int]:
+    stem = name.rstrip("0123456789")
+    digits = name[len(stem) :]
+    return stem, int(digits) if digits else -1
+
+
+def _resolve_params(scenario: Scenario) -> Scenario:
+    """Fill every protocol parameter's default, so scenario.yaml shows what actually ran."""
+    params_model = get_protocol(scenario.cluster.protocol).Params
+    params = params_model.model_validate(scenario.cluster.params).model_dump(mode="json")
+    cluster = scenario.cluster.model_copy(update={"params": params})
+    return scenario.model_copy(update={"cluster": cluster})
+
+
+# --- pydantic errors -> problems ---------------------------------------------------------------
+
+
+def _problems_from(
+    err: ValidationError, data: Any, locate: _Locator, model: type[BaseModel], prefix: Path
+) -> list[Problem]:
+    merged: dict[Path, list[str]] = {}
+    for error in err.errors(include_url=False):
+        path = _data_path(error["loc"], data)
+        message = _message(error, path, data, model)
+        merged.setdefault(path, [])
+        if message not in merged[path]:
+            merged[path].append(message)
+    problems = []
+    for path, messages in merged.items():
+        full = (*prefix, *path)
+        problems.append(
+            Problem(locate(full), _dotted(full) or "(top level)", "; or ".join(messages))
+        )
+    return problems
+
+
+def _data_path(loc: tuple[Any, ...], data: Any) -> Path:
+    """Keep the parts of a pydantic location that exist in the data (drops union tags)."""
+    path: list[str | int] = []
+    node = data
+    for i, part in enumerate(loc):
+        if _has(node, part):
+            path.append(part)
+            node = node[part]
+        elif (
+            isinstance(node, dict)
+            and i == len(loc) - 1
+            and isinstance(part, str)
+            and not _is_tag(part)
+        ):
+            path.append(part)  # a missing key: name it, positioned at its parent
+    return tuple(path)
+
+
+def _has(node: Any, part: Any) -> bool:
+    if isinstance(node, dict):
+        return part in node
+    return isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+
+
+def _is_tag(part: str) -> bool:
+    return "[" in part or part in {
+        "constant",
+        "uniform",
+        "normal",
+        "lognormal",
+        "exponential",
+        "pareto",
+        "empirical",
+        "duration",
+        "int",
+        "list",
+        "str",
+        "float",
+    }
+
+
+def _message(error: Any, path: Path, data: Any, model: type[BaseModel]) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(model, path[:-1], data)
+        near = difflib.get_close_matches(str(path[-1]), allowed, n=1, cutoff=0.6)
+        hint = f"; did you mean `{near[0]}`?" if near else ""
+        return f"unknown key (allowed: {', '.join(allowed)}){hint}"
+    if kind == "missing":
+        return "required key is missing"
+    msg = str(error["msg"])
+    msg = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if kind == "union_tag_invalid":
+        return f"unknown distribution (allowed: {error['ctx']['expected_tags']})"
+    if kind == "literal_error":
+        return f"{msg[0].lower()}{msg[1:]}, got {error['input']!r}"
+    if kind.endswith("_type") or kind.endswith("_parsing"):
+        return f"{msg[0].lower()}{msg[1:]}, got {_kind(error['input'])} {error['input']!r}"
+    return msg[0].lower() + msg[1:] if msg else kind
+
+
+def _allowed_keys(model: type[BaseModel], path: Path, data: Any) -> list[str]:
+    """The keys allowed at ``path``: the fields of the model found by following the path."""
+    current: Any = model
+    node = data
+    for part in path:
+        node = node[part] if _has(node, part) else None
+        current = _descend(current, part, node)
+        if current is None:
+            return []
+    if not (isinstance(current, type) and issubclass(current, BaseModel)):
+        return []
+    return [f.alias or name for name, f in current.model_fields.items()]
+
+
+def _descend(current: Any, part: str | int, node: Any) -> Any:
+    if isinstance(current, type) and issubclass(current, BaseModel) and isinstance(part, str):
+        for name, field in current.model_fields.items():
+            if part in (name, field.alias):
+                return _pick_model(field.annotation, node)
+        return None
+    return _pick_model(current, node)
+
+
+def _pick_model(annotation: Any, node: Any) -> Any:
+    """From an annotation (unions, lists, Annotated) pick the model that ``node`` is an instance
+    of: the one whose `dist` literal matches, else the one sharing most keys with it."""
+    candidates = _models_in(annotation)
+    if isinstance(node, list):
+        return annotation if not candidates else candidates[0]
+    if not candidates:
+        return None
+    if isinstance(node, dict):
+
+        def score(model: type[BaseModel]) -> tuple[int, int]:
+            dist = model.model_fields.get("dist")
+            tag_ok = dist is not None and node.get("dist", "constant") in typing.get_args(
+                dist.annotation
+            )
+            names = {f.alias or n for n, f in model.model_fields.items()}
+            return int(tag_ok), len(names & set(node))
+
+        return max(candidates, key=score)
+    return candidates[0]
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _models_in(args[0])
+    if origin in (typing.Union, types.UnionType, list, tuple):
+        return [m for arg in args for m in _models_in(arg)]
+    return []

@@ -1,0 +1,261 @@
+"""Clients: closed loop (wait for the reply, think, go again) or open loop (Poisson arrivals).
+
+Clients live outside the cluster: their links to nodes have `client_latency` and are not cut by
+partitions, but a request to a crashed node is lost and the client times out (outcome
+`unknown`, an `info` line in the history), as a real client would. Everything is callbacks on
+SimPy events: no process per client or per request.
+
+Process ids in the history follow Jepsen: a process runs one operation at a time, and a process
+whose operation ended `unknown` is never used again (it may still be running, for all anyone
+knows); the client carries on under a fresh process id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import simpy
+
+from sim.engine.events import call_later
+from sim.protocols.base import Request, Result
+from sim.scenario.model import Workload
+from sim.workload.operations import OperationMaker
+
+if TYPE_CHECKING:
+    from sim.engine.node import NodeHost
+    from sim.metrics.recorder import Recorder
+    from sim.network.network import Network
+
+MAX_IMMEDIATE_REDIRECTS = 4
+RETRY_DELAY_MS = 10.0
+
+
+@dataclass(slots=True)
+class _Pending:
+    request: Request
+    process: int
+    node: str
+    invoked: float
+    redirects: int = 0
+    done: bool = False
+
+
+class Clients:
+    def __init__(
+        self,
+        env: simpy.Environment,
+        config: Workload,
+        nodes: tuple[str, ...],
+        hosts: dict[str, NodeHost],
+        network: Network,
+        recorder: Recorder,
+        rng: np.random.Generator,
+        end: float,
+    ) -> None:
+        self.env = env
+        self.config = config
+        self.hosts = hosts
+        self.nodes = nodes
+        self.network = network
+        self.recorder = recorder
+        self.rng = rng
+        self.end = end
+        self.ops = OperationMaker(config, rng)
+        self.issued = 0
+        self.pending: dict[int, _Pending] = {}
+        self._process_of = list(range(config.clients))  # client -> its current process id
+        self._next_process = config.clients
+        self._free_processes: list[int] = []  # open loop: processes idle and reusable
+        self._guess = [self.nodes[0]] * config.clients  # where each client thinks the leader is
+
+    def start(self) -> None:
+        if self.config.clients == 0:
+            return
+        if self.config.mode == "closed":
+            for client in range(self.config.clients):
+                call_later(self.env, self.config.start, self._issue_event, client)
+        else:
+            call_later(self.env, self.config.start + self._interarrival(), self._arrival, None)
+
+    # --- issuing ------------------------------------------------------------------------------
+
+    def _interarrival(self) -> float:
+        rate = self.config.rate
+        return float(self.rng.exponential(1000.0 / rate)) if rate > 0 else float("inf")
+
+    def _arrival(self, _event: Any) -> None:
+        client = int(self.rng.integers(self.config.clients))
+        if self._issue(client):
+            call_later(self.env, self._interarrival(), self._arrival, None)
+
+    def _issue_event(self, event: Any) -> None:
+        self._issue(event._value)
+
+    def _issue(self, client: int) -> bool:
+        """Invoke one operation; False once the workload is over."""
+        limit = self.config.ops
+        if (limit is not None and self.issued >= limit) or self.env.now >= self.end:
+            return False
+        self.issued += 1
+        op_id = self.issued
+        op, key, value = self.ops.make(op_id)
+        request = Request(op_id, client, op, key, value)
+        process = self._take_process(client)
+        node = self._choose_node(client)
+        pending = _Pending(request, process, node, float(self.env.now))
+        self.pending[op_id] = pending
+        self.recorder.safety.invoke(op_id, op, key, value)
+        self.recorder.history.append(
+            {
+                "process": process,
+                "type": "invoke",
+                "f": op,
+                "key": key,
+                "value": None if op == "read" else value,
+                "time": pending.invoked,
+            }
+        )
+        self._send(pending)
+        call_later(self.env, self.config.timeout, self._timed_out, op_id)
+        return True
+
+    def _take_process(self, client: int) -> int:
+        if self.config.mode == "closed":
+            return self._process_of[client]
+        if self._free_processes:
+            return self._free_processes.pop()
+        self._next_process += 1
+        return self._next_process - 1
+
+    def _choose_node(self, client: int) -> str:
+        target = self.config.target
+        if target == "any":
+            return self.nodes[int(self.rng.integers(len(self.nodes)))]
+        if target == "leader":
+            return self._guess[client]
+        return target
+
+    def _send(self, pending: _Pending) -> None:
+        host = self.hosts[pending.node]
+        call_later(self.env, self.network.client_delay(), self._reach, (host, pending.request))
+
+    def _reach(self, event: Any) -> None:
+        host, request = event._value
+        host.request(request)  # a crashed node loses it; the client will time out
+
+    # --- outcomes -----------------------------------------------------------------------------
+
+    def reply(self, node: str, request: Request, result: Result, hold: float) -> None:
+        """A node answers (the NodeHost's reply sink); it reaches the client a link later."""
+        delay = hold + self.network.client_delay()
+        call_later(self.env, delay, self._replied, (node, request, result))
+
+    def _replied(self, event: Any) -> None:
+        node, request, result = event._value
+        pending = self.pending.get(request.op_id)
+        if pending is None or pending.node != node:
+            return  # timed out already, or an answer from a node the client has left
+        if result.status == "redirect":
+            self._redirect(pending, result.leader)
+            return
+        outcome = "ok" if result.status == "ok" else "fail"
+        if outcome == "ok":
+            self.ops.observed(request.op, request.key, request.value, result.value)
+        value = result.value if request.op == "read" else request.value
+        self._complete(pending, outcome, value)
+
+    def _redirect(self, pending: _Pending, leader: str | None) -> None:
+        client = pending.request.client
+        if leader is not None and leader != pending.node:
+            self._guess[client] = leader
+        else:
+            self._guess[client] = self._next_node(pending.node)
+        pending.node = self._guess[client]
+        pending.redirects += 1
+        if leader is not None and pending.redirects <= MAX_IMMEDIATE_REDIRECTS:
+            self._send(pending)
+        else:
+            # No leader known (an election is on): wait a little rather than spin.
+            call_later(self.env, RETRY_DELAY_MS, self._resend, pending)
+
+    def _resend(self, event: Any) -> None:
+        pending = event._value
+        if not pending.done:
+            self._send(pending)
+
+    def _next_node(self, node: str) -> str:
+        return self.nodes[(self.nodes.index(node) + 1) % len(self.nodes)]
+
+    def _timed_out(self, event: Any) -> None:
+        pending = self.pending.get(event._value)
+        if pending is None:
+            return
+        client = pending.request.client
+        if self.config.target == "leader":
+            self._guess[client] = self._next_node(pending.node)
+        self._complete(pending, "unknown", pending.request.value)
+
+    def _complete(self, pending: _Pending, outcome: str, value: Any) -> None:
+        request = pending.request
+        now = float(self.env.now)
+        pending.done = True
+        del self.pending[request.op_id]
+        kind = {"ok": "ok", "fail": "fail", "unknown": "info"}[outcome]
+        self.recorder.history.append(
+            {
+                "process": pending.process,
+                "type": kind,
+                "f": request.op,
+                "key": request.key,
+                "value": value,
+                "time": now,
+            }
+        )
+        self.recorder.requests.append(
+            (
+                request.op_id,
+                request.client,
+                pending.node,
+                request.op,
+                request.key,
+                request.value,
+                pending.invoked,
+                now,
+                now - pending.invoked,
+                outcome,
+            )
+        )
+        self._release_process(request.client, pending.process, outcome)
+        if self.config.mode == "closed":
+            call_later(self.env, self.config.think, self._issue_event, request.client)
+
+    def _release_process(self, client: int, process: int, outcome: str) -> None:
+        if outcome == "unknown":
+            if self.config.mode == "closed":
+                self._process_of[client] = self._next_process
+                self._next_process += 1
+        elif self.config.mode == "open":
+            self._free_processes.append(process)
+
+    def unfinished(self) -> list[tuple[Any, ...]]:
+        """Operations still waiting when the run ended: their outcome is unknown."""
+        rows = []
+        for pending in self.pending.values():
+            r = pending.request
+            rows.append(
+                (
+                    r.op_id,
+                    r.client,
+                    pending.node,
+                    r.op,
+                    r.key,
+                    r.value,
+                    pending.invoked,
+                    None,
+                    None,
+                    "unknown",
+                )
+            )
+        return rows

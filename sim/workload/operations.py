@@ -1,0 +1,54 @@
+"""What clients ask of the key-value store: operation kinds, keys and values, drawn from a mix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from sim.scenario.model import Workload
+
+
+class OperationMaker:
+    """Draws (op, key, value) for each new client operation from the workload's own stream.
+
+    Writes carry the op id as value, so every written value is unique and a read names the write
+    it saw: the linearizability checker and a person reading a history both rely on it. A cas
+    expects the value last seen on its key, so that some succeed and some fail.
+    """
+
+    def __init__(self, config: Workload, rng: np.random.Generator) -> None:
+        kinds = sorted(k for k, w in config.mix.items() if w > 0)
+        weights = np.array([config.mix[k] for k in kinds], dtype=float)
+        self._kinds = kinds
+        self._cumulative = (np.cumsum(weights) / weights.sum()).tolist()
+        self._keys = [f"k{i}" for i in range(1, config.keys + 1)]
+        self._rng = rng
+        self.last_seen: dict[str, Any] = {}
+
+    def make(self, op_id: int) -> tuple[str, str, Any]:
+        u = self._rng.random()
+        kind = self._kinds[-1]
+        for name, edge in zip(self._kinds, self._cumulative, strict=True):
+            if u < edge:
+                kind = name
+                break
+        key = (
+            self._keys[int(self._rng.integers(len(self._keys)))]
+            if len(self._keys) > 1
+            else self._keys[0]
+        )
+        if kind == "write":
+            return kind, key, op_id
+        if kind == "read":
+            return kind, key, None
+        return kind, key, [self.last_seen.get(key), op_id]
+
+    def observed(self, op: str, key: str, value: Any, result_value: Any) -> None:
+        """Remember what an ok operation left in its key (for later cas expectations)."""
+        if op == "write":
+            self.last_seen[key] = value
+        elif op == "read":
+            self.last_seen[key] = result_value
+        elif op == "cas":
+            self.last_seen[key] = value[1]
