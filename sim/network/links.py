@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from sim.engine.rng import DrawPool, RandomStreams
 from sim.network.latency import LatencyModel, Sampler, sampler
 from sim.scenario.model import Network as NetworkConfig
@@ -12,17 +14,31 @@ from sim.scenario.model import Network as NetworkConfig
 class Link:
     """One direction between two nodes. ``last`` is the latest delivery time (FIFO ordering)."""
 
-    __slots__ = ("duplicate", "fate", "last", "loss", "pool", "sample")
+    __slots__ = ("_batch", "_gen", "_sample", "duplicate", "fate", "last", "latencies", "loss")
 
     def __init__(
-        self, sample: Sampler, loss: float, duplicate: float, pool: DrawPool, fate: DrawPool
-    ):
-        self.sample = sample
+        self,
+        sample: Sampler,
+        loss: float,
+        duplicate: float,
+        gen: np.random.Generator,
+        fate: DrawPool,
+    ) -> None:
+        self._sample = sample
+        self._gen = gen  # latency draws
+        self._batch = 16  # grows to 4096: thousands of links each hold a batch
+        self.latencies: list[float] = []  # drawn, not yet used; pop() takes the next
         self.loss = loss
         self.duplicate = duplicate
-        self.pool = pool  # latency draws
         self.fate = fate  # loss and duplication draws, apart so that loss does not shift latency
         self.last = 0.0
+
+    def draw(self) -> float:
+        """The next latency, refilling the batch (handed out in numpy's order)."""
+        batch = self._sample(self._gen, self._batch)
+        self._batch = min(self._batch * 4, 4096)
+        self.latencies = batch[::-1].tolist()
+        return self.latencies.pop()
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,13 +63,13 @@ class LinkTable:
             if link.symmetric:
                 rules.append(_Rule(dst, src, link.latency, link.loss, link.duplicate))
         self._rules = tuple(rules)
-        self._links: dict[tuple[str, str], Link] = {}
+        self.table: dict[tuple[str, str], Link] = {}  # read directly on the network's hot path
         self._samplers: dict[int, Sampler] = {}
 
     def get(self, src: str, dst: str) -> Link:
-        link = self._links.get((src, dst))
+        link = self.table.get((src, dst))
         if link is None:
-            link = self._links[(src, dst)] = self._build(src, dst)
+            link = self.table[(src, dst)] = self._build(src, dst)
         return link
 
     def configured(self, src: str, dst: str) -> tuple[LatencyModel, float, float]:
@@ -75,9 +91,9 @@ class LinkTable:
             sample,
             loss,
             duplicate,
-            self._streams.pool(f"link:{src}->{dst}"),
+            self._streams.generator(f"link:{src}->{dst}"),
             self._streams.pool(f"fate:{src}->{dst}"),
         )
 
     def built(self) -> list[Link]:
-        return list(self._links.values())
+        return list(self.table.values())

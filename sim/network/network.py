@@ -8,11 +8,13 @@ else is allocated per message. Faults change the network through its methods (`p
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from heapq import heappush
 from typing import TYPE_CHECKING, Any
 
 import simpy
+from simpy.core import NORMAL
 
-from sim.engine.events import call_later
+from sim.engine.events import Call
 from sim.engine.rng import RandomStreams
 from sim.network.latency import sampler
 from sim.network.links import LinkTable
@@ -37,10 +39,12 @@ class Network:
         self.nodes = nodes
         self.fifo = config.ordering == "fifo"
         self.links = LinkTable(config, streams)
+        self._links = self.links.table
         self.recorder = recorder
         self.receivers: dict[str, Receiver] = {}
         self._client_sample = sampler(config.client_latency)
-        self._client_pool = streams.pool("client-links")
+        self._client_gen = streams.generator("client-links")
+        self._client_latencies: list[float] = []
         # Fault state. `_disturbed` is the one flag the hot path tests; the rest only when set.
         self._group: dict[str, int] | None = None
         self._cuts: set[tuple[str, str]] = set()
@@ -57,8 +61,9 @@ class Network:
 
     def send(self, src: str, dst: str, msg: Any, hold: float = 0.0) -> None:
         """Send ``msg``; ``hold`` delays departure (the sender waits for its disk)."""
+        # The hot path of the whole simulator: one link look-up, the draws, one heap push.
         self.sent += 1
-        link = self.links.get(src, dst)
+        link = self._links.get((src, dst)) or self.links.get(src, dst)
         loss, duplicate, extra = link.loss, link.duplicate, hold
         if self._disturbed:
             if (self._group is not None and self._group[src] != self._group[dst]) or (
@@ -75,20 +80,27 @@ class Network:
         if loss and link.fate.uniform() < loss:
             self._drop(src, dst, msg, "loss")
             return
-        copies = 2 if duplicate and link.fate.uniform() < duplicate else 1
-        if copies == 2:
+        copies = 1
+        if duplicate and link.fate.uniform() < duplicate:
+            copies = 2
             self.duplicated += 1
+        env = self.env
+        now = env._now
         for _ in range(copies):
-            delay = extra + link.sample(link.pool)
+            latencies = link.latencies
+            arrival = now + extra + (latencies.pop() if latencies else link.draw())
             if self.fifo:
-                arrival = self.env.now + delay
                 if arrival < link.last:
                     arrival = link.last
                 link.last = arrival
-                delay = arrival - self.env.now
             if self.recorder.tracing:
-                self.recorder.trace("send", src=src, dst=dst, msg=msg, arrive=self.env.now + delay)
-            call_later(self.env, delay, self._arrive, (src, dst, msg))
+                self.recorder.trace("send", src=src, dst=dst, msg=msg, arrive=arrival)
+            event = Call.__new__(Call)
+            event.env = env
+            event.callbacks = [self._arrive]
+            event._value = (src, dst, msg)
+            event._ok = True
+            heappush(env._queue, (arrival, NORMAL, next(env._eid), event))
 
     def broadcast(self, src: str, peers: Iterable[str], msg: Any, hold: float = 0.0) -> None:
         for dst in peers:
@@ -115,7 +127,9 @@ class Network:
 
     def client_delay(self) -> float:
         """One-way latency of a client <-> node link (clients sit outside partitions)."""
-        return self._client_sample(self._client_pool)
+        if not self._client_latencies:
+            self._client_latencies = self._client_sample(self._client_gen, 1024)[::-1].tolist()
+        return self._client_latencies.pop()
 
     # --- faults -------------------------------------------------------------------------------
 
