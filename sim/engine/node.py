@@ -80,7 +80,7 @@ class NodeHost:
 
     @property
     def now(self) -> float:
-        return self.env._now  # type: ignore[attr-defined, no-any-return]
+        return float(self.env._now)
 
     def send(self, dst: str, msg: Any) -> None:
         self.network.send(self.node_id, dst, msg, self._hold)

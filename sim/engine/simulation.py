@@ -14,6 +14,7 @@ import simpy
 
 from sim.engine.node import NodeHost
 from sim.engine.rng import RandomStreams
+from sim.faults import FaultSchedule
 from sim.metrics.recorder import Recorder
 from sim.network.network import Network
 from sim.protocols.registry import get_protocol
@@ -58,6 +59,7 @@ class Simulation:
                 scenario.cluster.disk_write,
                 self.clients.reply,
             )
+        self.faults = FaultSchedule(self)
         self.wall_s = 0.0
         self.events = 0
 
@@ -78,6 +80,7 @@ class Simulation:
         for host in self.hosts.values():
             host.start()
         self.clients.start()
+        self.faults.start()
         self.env.run(until=self.scenario.duration)
         self.wall_s = time.perf_counter() - started
         # Events processed: every event scheduled got an id; those still queued never ran.

@@ -27,9 +27,15 @@ def _discover() -> None:
             importlib.import_module(f"sim.protocols.{info.name}")
 
 
-def protocol_names() -> list[str]:
+def protocol_names(builtin: bool = False) -> list[str]:
+    """Registered protocol names; with ``builtin``, only those shipped in sim.protocols (the
+    generated docs and schema list these, not protocols a test or a notebook registered)."""
     _discover()
-    return sorted(_PROTOCOLS)
+    return sorted(
+        name
+        for name, cls in _PROTOCOLS.items()
+        if not builtin or cls.__module__.startswith("sim.protocols.")
+    )
 
 
 def get_protocol(name: str) -> type[Protocol]:

@@ -12,9 +12,11 @@ from pydantic import BaseModel, ValidationError
 
 from sim.protocols.registry import get_protocol, protocol_names
 from sim.scenario.errors import Problem, ScenarioError
+from sim.scenario.faults import check_fault_names
 from sim.scenario.model import Scenario
 from sim.scenario.overrides import apply_overrides
-from sim.scenario.yaml_positions import Path, YamlProblem, load_with_positions
+from sim.scenario.sweep import apply_point
+from sim.scenario.yaml_positions import KEY_MARK, Path, YamlProblem, load_with_positions
 
 MAX_BYTES = 10 * 1024 * 1024
 
@@ -91,11 +93,15 @@ class _Locator:
     def __init__(self, name: str, positions: dict[Path, tuple[int, int]], origins: dict[str, str]):
         self.name, self.positions, self.origins = name, positions, origins
 
-    def __call__(self, path: Path) -> str:
+    def __call__(self, path: Path, at_key: bool = False) -> str:
+        """Where ``path`` is written: its value, or with ``at_key`` its key."""
         dotted = _dotted(path)
         for key, origin in self.origins.items():
             if dotted == key or dotted.startswith(key + "."):
                 return origin
+        if at_key and (*path, KEY_MARK) in self.positions:
+            line, col = self.positions[(*path, KEY_MARK)]
+            return f"{self.name}:{line}:{col}"
         for cut in range(len(path), -1, -1):
             if path[:cut] in self.positions:
                 line, col = self.positions[path[:cut]]
@@ -129,9 +135,51 @@ def validate_data(
         return None
     problems += _check_protocol(scenario, data, locate)
     problems += _check_names(scenario, locate)
+    problems += [
+        Problem(locate(path), _dotted(path), message)
+        for path, message in check_fault_names(
+            scenario.faults, scenario.cluster.node_names, scenario.duration
+        )
+    ]
     if problems:
         return None
+    if scenario.sweep is not None:
+        problems += _check_sweep(scenario, data, locate)
+        if problems:
+            return None
     return _resolve_params(scenario)
+
+
+def _check_sweep(scenario: Scenario, data: dict[str, Any], locate: _Locator) -> list[Problem]:
+    """Each swept value must make a valid scenario on its own (as its --set would); whole
+    points (combinations) are validated again by the sweep before anything runs."""
+    assert scenario.sweep is not None
+    problems: list[Problem] = []
+    for section, values in (("grid", scenario.sweep.grid), ("zip", scenario.sweep.zip)):
+        for key, choices in values.items():
+            for i, value in enumerate(choices):
+                inner: list[Problem] = []
+                try:
+                    validate_data(apply_point(data, {key: value}), _Nowhere(), inner)
+                except ValueError as err:  # the dotted key runs into a non-mapping
+                    inner.append(Problem("", key, str(err)))
+                path: Path = ("sweep", section, key, i)
+                problems += [
+                    Problem(
+                        locate(path),
+                        f"sweep.{section}.{key}[{i}]",
+                        f"{value!r} gives {p.path or 'the file'}: {p.message}",
+                    )
+                    for p in inner
+                ]
+    return problems
+
+
+class _Nowhere(_Locator):
+    """Positions of a derived scenario: its problems are reported where the sweep key is."""
+
+    def __init__(self) -> None:
+        super().__init__("", {}, {})
 
 
 def _check_protocol_name(data: dict[str, Any], locate: _Locator, problems: list[Problem]) -> None:
@@ -220,19 +268,20 @@ def _resolve_params(scenario: Scenario) -> Scenario:
 def _problems_from(
     err: ValidationError, data: Any, locate: _Locator, model: type[BaseModel], prefix: Path
 ) -> list[Problem]:
-    merged: dict[Path, list[str]] = {}
+    merged: dict[tuple[Path, bool], list[str]] = {}
     for error in err.errors(include_url=False):
         path = _data_path(error["loc"], data)
         message = _message(error, path, data, model)
-        merged.setdefault(path, [])
-        if message not in merged[path]:
-            merged[path].append(message)
+        # Unknown keys and invalid keys point at the key; everything else at the value.
+        at_key = error["type"] == "extra_forbidden" or error["loc"][-1:] == ("[key]",)
+        messages = merged.setdefault((path, at_key), [])
+        if message not in messages:
+            messages.append(message)
     problems = []
-    for path, messages in merged.items():
+    for (path, at_key), messages in merged.items():
         full = (*prefix, *path)
-        problems.append(
-            Problem(locate(full), _dotted(full) or "(top level)", "; or ".join(messages))
-        )
+        where = locate(full, at_key)
+        problems.append(Problem(where, _dotted(full) or "(top level)", "; or ".join(messages)))
     return problems
 
 
@@ -325,7 +374,7 @@ def _pick_model(annotation: Any, node: Any) -> Any:
     of: the one whose `dist` literal matches, else the one sharing most keys with it."""
     candidates = _models_in(annotation)
     if isinstance(node, list):
-        return annotation if not candidates else candidates[0]
+        return annotation  # the items decide, below: a list may hold several models
     if not candidates:
         return None
     if isinstance(node, dict):

@@ -15,9 +15,11 @@ from pydantic import (
     model_validator,
 )
 
+from sim.scenario.faults import ROLES, Fault
 from sim.units import Duration, Rate
 
 OpKind = Literal["write", "read", "cas"]
+ROLE_NAMES = frozenset({*ROLES, "any"})  # targets that name a role, never a node
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 NodeName = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$", max_length=64)]
 
@@ -146,6 +148,10 @@ class Cluster(Strict):
             seen = [n for i, n in enumerate(value) if n in value[:i]]
             if seen:
                 raise ValueError(f"node names must be unique; repeated: {', '.join(seen)}")
+            # A fault or client target may name a role; a node called `leader` would be ambiguous.
+            roles = sorted(ROLE_NAMES & set(value))
+            if roles:
+                raise ValueError(f"{', '.join(roles)}: reserved for roles, not node names")
         return value
 
 
@@ -240,7 +246,7 @@ class Scenario(Strict):
     cluster: Cluster = Field(default_factory=Cluster)
     network: Network = Field(default_factory=Network)
     workload: Workload = Field(default_factory=Workload)
-    faults: list[dict[str, Any]] = Field(default_factory=list)
+    faults: list[Fault] = Field(default_factory=list)
     checks: Checks = Field(default_factory=Checks)
     sweep: Sweep | None = None
     output: Output = Field(default_factory=Output)

@@ -23,6 +23,22 @@ def parse_override(text: str) -> tuple[str, Any]:
     return key, value
 
 
+def set_path(data: dict[str, Any], key: str, value: Any) -> str | None:
+    """Set dotted ``key`` in ``data`` (creating mappings on the way); returns the dotted prefix
+    that is not a mapping when the path cannot be followed, else None."""
+    node: dict[str, Any] = data
+    parts = key.split(".")
+    for i, part in enumerate(parts[:-1]):
+        child = node.get(part)
+        if child is None:
+            child = node[part] = {}
+        if not isinstance(child, dict):
+            return ".".join(parts[: i + 1])
+        node = child
+    node[parts[-1]] = value
+    return None
+
+
 def apply_overrides(data: Any, overrides: list[str]) -> tuple[Any, dict[str, str], list[Problem]]:
     """Return (new data, {dotted key: "--set ..."} for error messages, problems)."""
     data = copy.deepcopy(data) if isinstance(data, dict) else data
@@ -37,19 +53,9 @@ def apply_overrides(data: Any, overrides: list[str]) -> tuple[Any, dict[str, str
         if not isinstance(data, dict):
             problems.append(Problem(f"--set {text}", key, "the file is not a mapping"))
             continue
-        node: dict[str, Any] = data
-        parts = key.split(".")
-        for i, part in enumerate(parts[:-1]):
-            child = node.get(part)
-            if child is None:
-                child = node[part] = {}
-            if not isinstance(child, dict):
-                problems.append(
-                    Problem(f"--set {text}", ".".join(parts[: i + 1]), "is not a mapping")
-                )
-                break
-            node = child
+        blocked = set_path(data, key, value)
+        if blocked is not None:
+            problems.append(Problem(f"--set {text}", blocked, "is not a mapping"))
         else:
-            node[parts[-1]] = value
             origins[key] = f"--set {text}"
     return data, origins, problems

@@ -13,10 +13,10 @@ def scenario_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "quorumsim scenario"
     cluster = schema["$defs"]["Cluster"]["properties"]
-    cluster["protocol"]["enum"] = protocol_names()
+    cluster["protocol"]["enum"] = protocol_names(builtin=True)
     # Parameters depend on the protocol: offer each protocol's model, matched by its name.
     variants = []
-    for name in protocol_names():
+    for name in protocol_names(builtin=True):
         params = get_protocol(name).Params.model_json_schema(by_alias=True)
         for key, definition in params.pop("$defs", {}).items():
             schema["$defs"][key] = definition

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 Path = tuple[str | int, ...]
+KEY_MARK = "<key>"
 
 
 class YamlProblem(Exception):
@@ -22,8 +23,9 @@ class YamlProblem(Exception):
 def load_with_positions(text: str) -> tuple[Any, dict[Path, tuple[int, int]], list[YamlProblem]]:
     """Parse ``text``; return (data, positions by path, duplicate-key problems).
 
-    Raises YamlProblem on a syntax error. Positions are 1-based (line, column); a mapping's key
-    is positioned at the key, so that "unknown key" and "wrong value" point at the right line.
+    Raises YamlProblem on a syntax error. Positions are 1-based (line, column): ``path`` is
+    where the value starts, and ``(*path, KEY_MARK)`` where its key is written, so that a wrong
+    value points at the value and an unknown key at the key.
     """
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -53,7 +55,7 @@ def _build(
     problems: list[YamlProblem],
     constructor: yaml.SafeLoader,
 ) -> Any:
-    positions.setdefault(path, _mark(node))
+    positions[path] = _mark(node)
     if isinstance(node, yaml.MappingNode):
         constructor.flatten_mapping(node)  # resolves YAML merge keys (<<)
         result: dict[Any, Any] = {}
@@ -64,14 +66,14 @@ def _build(
                 continue
             key = str(key) if not isinstance(key, str) else key
             if key in result:
-                line, _ = positions[(*path, key)]
+                line, _ = positions[(*path, key, KEY_MARK)]
                 problems.append(
                     YamlProblem(
                         *_mark(key_node), f"duplicate key {key!r} (first written at line {line})"
                     )
                 )
                 continue
-            positions[(*path, key)] = _mark(key_node)
+            positions[(*path, key, KEY_MARK)] = _mark(key_node)
             result[key] = _build(value_node, (*path, key), positions, problems, constructor)
         return result
     if isinstance(node, yaml.SequenceNode):

@@ -1,0 +1,50 @@
+"""The scenario's `faults:`: each fires at its time and, given `for`, is undone that long after.
+
+Scripted faults draw their random targets from the "faults" stream; every nemesis from the
+"nemesis" stream. Neither shifts any other draw of the run, so adding a fault changes nothing
+but what the fault does.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sim.engine.events import call_later
+from sim.faults.actions import FaultActions
+from sim.faults.nemesis import Nemesis
+from sim.scenario.faults import Fault, NemesisFault
+
+if TYPE_CHECKING:
+    from sim.engine.simulation import Simulation
+
+
+class FaultSchedule:
+    def __init__(self, simulation: Simulation) -> None:
+        self.env = simulation.env
+        self.faults = simulation.scenario.faults
+        self.actions = FaultActions(simulation)
+        self.rng = simulation.streams.generator("faults")
+        self.nemesis_rng = simulation.streams.generator("nemesis")
+
+    def start(self) -> None:
+        """Schedule every fault (call at time 0, before the run)."""
+        for fault in self.faults:
+            if isinstance(fault, NemesisFault):
+                Nemesis(self.env, fault, self.nemesis_rng, self.fire).start()
+            else:
+                call_later(self.env, fault.at, self._fire, fault)
+
+    def _fire(self, event: Any) -> None:
+        self.fire(event._value, self.rng)
+
+    def fire(self, fault: Fault, rng: np.random.Generator) -> None:
+        """Apply ``fault`` now and schedule its undo ``for`` later."""
+        undo = self.actions.apply(fault, rng)
+        if undo is not None and fault.for_ is not None:
+            call_later(self.env, fault.for_, _run_undo, undo)
+
+
+def _run_undo(event: Any) -> None:
+    event._value()
