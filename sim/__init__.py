@@ -9,6 +9,7 @@ Layers, each importing only the ones after it:
 """
 
 from sim.experiment.run import RunResult, run
+from sim.experiment.sweep import SweepResult, sweep
 from sim.scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
 from sim.version import __version__
 
@@ -16,8 +17,10 @@ __all__ = [
     "RunResult",
     "Scenario",
     "ScenarioError",
+    "SweepResult",
     "__version__",
     "load_scenario",
     "run",
     "scenario_from_dict",
+    "sweep",
 ]

@@ -151,27 +151,31 @@ def validate_data(
 
 
 def _check_sweep(scenario: Scenario, data: dict[str, Any], locate: _Locator) -> list[Problem]:
-    """Each swept value must make a valid scenario on its own (as its --set would); whole
-    points (combinations) are validated again by the sweep before anything runs."""
+    """Each grid value must make a valid scenario on its own (as its --set would), and each zip
+    row with its partners; whole points (combinations) are validated again by the sweep before
+    anything runs."""
     assert scenario.sweep is not None
+    checks: list[tuple[dict[str, Any], Path, str]] = []
+    for key, choices in scenario.sweep.grid.items():
+        for i, value in enumerate(choices):
+            checks.append(({key: value}, ("sweep", "grid", key, i), f"{value!r}"))
+    zipped = scenario.sweep.zip
+    for i in range(len(next(iter(zipped.values()), []))):
+        row = {key: values[i] for key, values in zipped.items()}
+        shown = ", ".join(f"{k}={v!r}" for k, v in row.items())
+        checks.append((row, ("sweep", "zip", next(iter(row)), i), shown))
     problems: list[Problem] = []
-    for section, values in (("grid", scenario.sweep.grid), ("zip", scenario.sweep.zip)):
-        for key, choices in values.items():
-            for i, value in enumerate(choices):
-                inner: list[Problem] = []
-                try:
-                    validate_data(apply_point(data, {key: value}), _Nowhere(), inner)
-                except ValueError as err:  # the dotted key runs into a non-mapping
-                    inner.append(Problem("", key, str(err)))
-                path: Path = ("sweep", section, key, i)
-                problems += [
-                    Problem(
-                        locate(path),
-                        f"sweep.{section}.{key}[{i}]",
-                        f"{value!r} gives {p.path or 'the file'}: {p.message}",
-                    )
-                    for p in inner
-                ]
+    for point, path, shown in checks:
+        inner: list[Problem] = []
+        try:
+            validate_data(apply_point(data, point), _Nowhere(), inner)
+        except ValueError as err:  # a dotted key runs into a non-mapping
+            inner.append(Problem("", next(iter(point)), str(err)))
+        dotted = f"sweep.{path[1]}.{path[2]}[{path[3]}]"
+        problems += [
+            Problem(locate(path), dotted, f"{shown} gives {p.path or 'the file'}: {p.message}")
+            for p in inner
+        ]
     return problems
 
 

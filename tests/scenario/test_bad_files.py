@@ -260,3 +260,15 @@ def test_override_errors_name_the_override(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError) as caught:
         load_scenario(path, overrides=["network.loss=2"])
     assert str(caught.value.problems[0]).startswith("--set network.loss=2: network.loss:")
+
+
+def test_zip_rows_are_validated_together(tmp_path: Path) -> None:
+    """Zip values valid only with their partners pass; a bad row is named by its index."""
+    good = "cluster: {nodes: 3, protocol: raft}\nsweep:\n  zip:\n    cluster.protocol: [seed, raft]\n    cluster.params: [{quorum: majority}, {heartbeat: 20ms}]\n"
+    load_scenario(_write(tmp_path, "name: x\n" + good))
+    bad = good.replace("{heartbeat: 20ms}", "{quorum: majority}")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(_write(tmp_path, "name: x\n" + bad))
+    [problem] = caught.value.problems
+    assert problem.path == "sweep.zip.cluster.protocol[1]"
+    assert "cluster.params.quorum: unknown key" in problem.message
