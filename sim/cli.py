@@ -319,6 +319,27 @@ def _plus_minus(mean: Any, half: Any, spec: str) -> str:
 
 
 @app.command()
+def check(
+    history: Annotated[Path, typer.Argument(help="a history.jsonl file")],
+) -> None:
+    """Check a client history for linearizability (a key-value register per key)."""
+    from sim.checks.history import HistoryError
+    from sim.checks.linearizability import check_history_file
+
+    if history.is_dir():
+        _fail_input([f"{history}: is a directory, not a history file"])
+    if not history.exists():
+        _fail_input([f"{history}: no such file"])
+    try:
+        result = check_history_file(history)
+    except HistoryError as error:
+        _fail_input(str(error).splitlines())
+    sys.stdout.write(result.explain() + "\n")  # plain: long lines stay whole for grep
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
 def protocols() -> None:
     """List the protocols and their parameters with defaults."""
     from sim.protocols.registry import get_protocol, protocol_names

@@ -177,3 +177,35 @@ def test_python_dash_m_is_the_same_program() -> None:
     assert proc.returncode == 2
     assert "missing.yaml: no such file" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def _history(tmp_path: Path, lines: list[str]) -> str:
+    path = tmp_path / "history.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+def test_check_verdicts_and_exit_codes(tmp_path: Path) -> None:
+    """`check` exits 0 on a linearizable history, 1 on a stale read, 2 on a malformed one."""
+    write = [
+        '{"process":0,"type":"invoke","f":"write","key":"k","value":1,"time":0}',
+        '{"process":0,"type":"ok","f":"write","key":"k","value":1,"time":1}',
+    ]
+    fresh = '{"process":1,"type":"ok","f":"read","key":"k","value":1,"time":3}'
+    stale = '{"process":1,"type":"ok","f":"read","key":"k","value":null,"time":3}'
+    invoke = '{"process":1,"type":"invoke","f":"read","key":"k","value":null,"time":2}'
+    good = runner.invoke(app, ["check", _history(tmp_path, [*write, invoke, fresh])])
+    assert good.exit_code == 0 and good.stdout.startswith("linearizable")
+    bad = runner.invoke(app, ["check", _history(tmp_path, [*write, invoke, stale])])
+    assert bad.exit_code == 1 and "not linearizable" in bad.stdout
+    broken = runner.invoke(app, ["check", _history(tmp_path, [write[1]])])
+    assert broken.exit_code == 2
+    assert "history.jsonl:1:" in broken.stderr
+
+
+def test_check_reads_a_run_history(tmp_path: Path) -> None:
+    """The history a run writes is accepted by `check` (the format round-trips)."""
+    out = tmp_path / "run"
+    runner.invoke(app, ["run", str(SCENARIOS / "article.yaml"), "--out", str(out), "--quiet"])
+    result = runner.invoke(app, ["check", str(out / "history.jsonl")])
+    assert result.exit_code == 0, result.output

@@ -1,0 +1,250 @@
+"""How fast the linearizability checker is, and how much memory it takes, at 10k to 1M operations.
+
+    python -m benchmarks.bench_linearizability [--quick] [--seed N]
+
+Each history is made by simulating a linearizable register store: clients run closed loops of
+reads, writes and cas with lognormal latencies, each operation takes effect at a random instant
+inside its interval, and a few end ``info`` (half of those took effect, half did not; the client
+then continues as a new process, as in Jepsen). Every write and cas writes a fresh value. One
+row also makes a late read return the value before the one it saw, to time the search of a
+history that is not linearizable.
+
+The history is written to a temporary ``history.jsonl``; reading and checking it run in a fresh
+process, whose peak resident set size (VmHWM on Linux, else ``ru_maxrss``) minus its size before
+reading is the memory the checker needed. That measures what a user sees, costs nothing while
+it runs (unlike tracemalloc, which slows allocation-heavy code several times over), and counts
+the Operation objects and the search's cache alike. Results go to
+``benchmarks/results-linearizability.json`` (not with ``--quick``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import platform
+import resource
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+RESULTS = Path(__file__).with_name("results-linearizability.json")
+MIX = {"read": 0.5, "write": 0.3, "cas": 0.2}
+FUNCTIONS = list(MIX)
+INFO_RATE = 0.002
+
+# (operations, clients, keys, stale read injected)
+CASES = [
+    (10_000, 5, 10, False),
+    (10_000, 20, 1000, False),
+    (100_000, 5, 10, False),
+    (100_000, 20, 10, False),
+    (100_000, 20, 1000, False),
+    (100_000, 20, 10, True),
+    (100_000, 20, 1, False),
+    (1_000_000, 20, 10, False),
+    (1_000_000, 20, 1000, False),
+]
+
+
+@dataclass(frozen=True)
+class Row:
+    operations: int
+    clients: int
+    keys: int
+    stale_read: bool
+    info_ops: int
+    read_s: float
+    check_s: float
+    peak_rss_mb: float  # the checking process's peak, minus its size before reading
+    linearizable: bool
+
+
+def write_history(path: Path, ops: int, clients: int, keys: int, stale: bool, seed: int) -> int:
+    """Simulate a linearizable register store, write its history; return how many ops ended info."""
+    rng = np.random.default_rng(seed)
+    assert ops % clients == 0, "clients run the same number of operations"
+    shape = (clients, ops // clients)
+    latency = rng.lognormal(mean=0.0, sigma=0.6, size=shape)  # ms; median 1 ms
+    complete = np.cumsum(latency + rng.exponential(0.2, size=shape), axis=1)
+    invoke = complete - latency
+    effect = invoke + rng.random(shape) * latency
+    info = rng.random(shape) < INFO_RATE
+    # A client whose op ended info continues under a new process id.
+    process = np.arange(clients)[:, None] + clients * (np.cumsum(info, axis=1) - info)
+    store = _Store(
+        f=rng.choice(len(MIX), p=list(MIX.values()), size=ops).tolist(),
+        key=rng.integers(keys, size=ops).tolist(),
+        invoke=invoke.ravel().tolist(),
+        complete=np.where(info, np.inf, complete).ravel().tolist(),
+        took_effect=(~info | (rng.random(shape) < 0.5)).ravel().tolist(),
+        fresh_expected=(rng.random(ops) < 0.5).tolist(),
+        keys=keys,
+    )
+    store.run(np.argsort(effect, axis=None).tolist())
+    if stale:
+        store.make_a_read_stale()
+    events = sorted(
+        [(t, n, "invoke") for n, t in enumerate(store.invoke)]
+        + [(t, n, "end") for n, t in enumerate(complete.ravel().tolist())]
+    )
+    processes, infos = process.ravel().tolist(), info.ravel().tolist()
+    with open(path, "w") as out:
+        for when, n, kind in events:
+            f = FUNCTIONS[store.f[n]]
+            if kind == "invoke":
+                value = None if f == "read" else store.value[n]
+            else:
+                kind = "info" if infos[n] else "fail" if n in store.failed else "ok"
+                value = store.value[n]
+            line = {
+                "process": processes[n],
+                "type": kind,
+                "f": f,
+                "key": f"k{store.key[n]}",
+                "value": value,
+                "time": round(when, 6),
+            }
+            out.write(json.dumps(line) + "\n")
+    return sum(infos)
+
+
+class _Store:
+    """The register store itself: applies ops in the order they take effect."""
+
+    def __init__(
+        self,
+        *,
+        f: list[int],
+        key: list[int],
+        invoke: list[float],
+        complete: list[float],
+        took_effect: list[bool],
+        fresh_expected: list[bool],
+        keys: int,
+    ) -> None:
+        self.f, self.key, self.invoke, self.complete = f, key, invoke, complete
+        self.took_effect, self.fresh_expected = took_effect, fresh_expected
+        self.value: list[object] = [None] * len(f)  # a write's value, a cas's pair, a read's result
+        self.failed: set[int] = set()
+        # Per key: the last two values that took effect, and the ops that wrote them.
+        self.current: list[int | None] = [None] * keys
+        self.before: list[int | None] = [None] * keys
+        self.writer: list[int | None] = [None] * keys
+        self.before_writer: list[int | None] = [None] * keys
+        self.stale_reads: list[tuple[int, int | None]] = []  # (read, a value it cannot return)
+
+    def run(self, order: list[int]) -> None:
+        next_value = 0
+        for n in order:
+            k = self.key[n]
+            f = FUNCTIONS[self.f[n]]
+            current = self.current[k]
+            if f == "read":
+                self.value[n] = current
+                self._note_stale_read(n, k)
+                continue
+            next_value += 1
+            if f == "write":
+                self.value[n] = next_value
+            else:
+                expected = current if self.fresh_expected[n] else self.before[k]
+                self.value[n] = [expected, next_value]
+                if expected != current:
+                    self.failed.add(n)
+                    continue
+            if self.took_effect[n]:
+                self.before[k], self.before_writer[k] = current, self.writer[k]
+                self.current[k], self.writer[k] = next_value, n
+
+    def _note_stale_read(self, n: int, k: int) -> None:
+        """Returning the value before the current one is surely stale when the current one's
+        write completed before the read began and the one before completed before that write."""
+        writer, before_writer = self.writer[k], self.before_writer[k]
+        if writer is None or self.complete[writer] >= self.invoke[n]:
+            return
+        if before_writer is None or self.complete[before_writer] < self.invoke[writer]:
+            self.stale_reads.append((n, self.before[k]))
+
+    def make_a_read_stale(self) -> None:
+        """Make the last read that can be made stale return the value before the current one."""
+        n, before = self.stale_reads[-1]
+        self.value[n] = before
+
+
+def measure(path: str) -> tuple[float, float, float, bool]:
+    """Read and check a history file: (read s, check s, peak RSS growth in MB, verdict).
+
+    Meant to run in a fresh process, so that the peak belongs to this work alone.
+    """
+    from sim.checks.history import read_history
+    from sim.checks.linearizability import check_operations
+
+    before = _peak_rss_mb()
+    start = time.perf_counter()
+    ops = read_history(path)
+    read = time.perf_counter()
+    result = check_operations(ops)
+    done = time.perf_counter()
+    return read - start, done - read, _peak_rss_mb() - before, result.ok
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak resident set size since it started, in MiB.
+
+    On Linux, VmHWM: ru_maxrss would not do, as it carries over the parent's size from the fork
+    that preceded the exec of this process.
+    """
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak / (2**20 if sys.platform == "darwin" else 2**10)  # bytes on macOS, else KiB
+    [line] = [line for line in status.splitlines() if line.startswith("VmHWM:")]
+    return int(line.split()[1]) / 2**10
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="10k operations only")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    cases = [case for case in CASES if not args.quick or case[0] == 10_000]
+    rows = []
+    print(
+        f"{'ops':>9} {'clients':>7} {'keys':>5} {'history':<11} {'info':>5} "
+        f"{'read s':>7} {'check s':>8} {'peak MB':>8}  verdict"
+    )
+    spawn = multiprocessing.get_context("spawn")
+    with tempfile.TemporaryDirectory() as tmp:
+        for ops, clients, keys, stale in cases:
+            path = Path(tmp) / "history.jsonl"
+            info = write_history(path, ops, clients, keys, stale, args.seed)
+            with spawn.Pool(1) as pool:
+                read_s, check_s, peak, ok = pool.apply(measure, (str(path),))
+            row = Row(ops, clients, keys, stale, info, read_s, check_s, peak, ok)
+            rows.append(row)
+            history = "stale read" if stale else "linearizable"
+            print(
+                f"{ops:>9,} {clients:>7} {keys:>5} {history:<11} {info:>5} {read_s:>7.2f} "
+                f"{check_s:>8.2f} {peak:>8.0f}  {'ok' if ok else 'NOT linearizable'}",
+                flush=True,
+            )
+    report = {
+        "seed": args.seed,
+        "python": platform.python_version(),
+        "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
+        "load_average_after": os.getloadavg()[0],  # other work on the machine skews the times
+        "rows": [asdict(row) for row in rows],
+    }
+    if not args.quick:
+        RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

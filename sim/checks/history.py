@@ -1,0 +1,294 @@
+"""Client histories: ``history.jsonl`` (or the same records in memory) -> validated `Operation`s.
+
+A history is a time-ordered list of events, one per line:
+``{"process": 3, "type": "invoke"|"ok"|"fail"|"info", "f": "read"|"write"|"cas", "key": "k1",
+"value": ..., "time": 12.5}``. An invoke is later completed by the same process: ``ok`` (done),
+``fail`` (definitely not done) or ``info`` (unknown: it may take effect any time after its
+invocation, or never). A process whose operation ended ``info`` never invokes again (Jepsen's
+convention: the client continues under a new process id). An invoke still pending at the end of
+the history counts as ``info``. A completion's value matters only for a read (what it returned);
+a write's and a cas's (``[expected, new]``) are taken from the invoke.
+
+Malformed input raises `HistoryError`, listing every problem as ``FILE:LINE: what is wrong (what
+is allowed)``; records in memory are numbered from 1 as if they were lines.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, TypeGuard
+
+FIELDS = ("process", "type", "f", "key", "value", "time")
+TYPES = ("invoke", "ok", "fail", "info")
+FUNCTIONS = ("read", "write", "cas")
+MAX_PROBLEMS = 50
+_FIELD_SET = frozenset(FIELDS)
+
+_DECODER = json.JSONDecoder()
+
+Status = Literal["ok", "info"]
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One client operation that happened (``ok``) or may have happened (``info``).
+
+    ``value`` is the input (a write's value, a cas's ``[expected, new]``, None for a read);
+    ``output`` is what an ``ok`` read returned. ``index`` is the position of the invoke in the
+    history (0-based: its line number minus one); ``complete_index`` that of the ``ok``
+    completion, None for ``info``. Positions order events that share a time stamp.
+    """
+
+    process: int | str
+    f: str
+    key: str | int
+    value: Any
+    output: Any
+    invoke_time: float
+    complete_time: float  # inf for info: it may take effect any time after its invocation
+    status: Status
+    index: int
+    complete_index: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a history, at a line (None: the file as a whole)."""
+
+    source: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.source if self.line is None else f"{self.source}:{self.line}"
+        return f"{where}: {self.message}"
+
+
+class HistoryError(ValueError):
+    """A history that cannot be checked; ``problems`` lists everything found wrong, in order."""
+
+    def __init__(self, problems: list[Problem], truncated: bool = False) -> None:
+        self.problems = problems
+        self.truncated = truncated
+        lines = [str(p) for p in problems]
+        if truncated:
+            lines.append(f"(stopped after {len(problems)} problems)")
+        super().__init__("\n".join(lines))
+
+
+def read_history(path: str | Path) -> list[Operation]:
+    """Read and validate a ``history.jsonl`` file; raise `HistoryError` naming every bad line."""
+    source = str(path)
+    try:
+        with open(path, "rb") as file:
+            return _build(_parse_lines(file), source)
+    except OSError as error:
+        raise HistoryError([Problem(source, None, f"cannot read: {error.strerror}")]) from None
+
+
+def operations_from_records(
+    records: Iterable[Mapping[str, Any]], source: str = "<records>"
+) -> list[Operation]:
+    """Validate history records held in memory (record i is reported as line i + 1)."""
+    return _build(enumerate(records, start=1), source)
+
+
+class _Problems:
+    """Collects problems, and stops the read once there are enough to be going on with."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.found: list[Problem] = []
+
+    def add(self, line: int, message: str) -> None:
+        if len(self.found) == MAX_PROBLEMS:
+            raise HistoryError(self.found, truncated=True)
+        self.found.append(Problem(self.source, line, message))
+
+
+def _parse_lines(lines: Iterable[bytes]) -> Iterator[tuple[int, Any]]:
+    """Yield (line number, decoded JSON); a line that is not JSON is yielded as `_NotJson`."""
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            yield number, _NotJson("the line is empty")
+            continue
+        try:
+            yield number, _DECODER.decode(raw.decode())
+        except json.JSONDecodeError as error:
+            yield number, _NotJson(f"{error.msg} at column {error.colno}")
+        except UnicodeDecodeError:
+            yield number, _NotJson("the line is not UTF-8")
+
+
+@dataclass(frozen=True, slots=True)
+class _NotJson:
+    reason: str
+
+
+@dataclass(slots=True)
+class _Pending:
+    slot: int  # where the operation goes in the result, which is in invoke order
+    line: int
+    index: int
+    f: str
+    key: Any
+    value: Any
+    time: float
+
+
+def _build(numbered: Iterable[tuple[int, Any]], source: str) -> list[Operation]:
+    problems = _Problems(source)
+    slots: list[Operation | None] = []  # None: a failed op, or one not yet completed
+    pending: dict[Any, _Pending] = {}
+    retired: dict[Any, int] = {}  # process -> line where its op ended info
+    # Each line decodes to new strings; sharing one object per name saves a third of the
+    # memory of a million operations.
+    names: dict[Any, Any] = {f: f for f in FUNCTIONS}
+    last_time = -math.inf
+    for index, (line, record) in enumerate(numbered):
+        if not _valid(record, line, problems):
+            continue
+        time = record["time"]
+        if time < last_time:
+            problems.add(
+                line,
+                f"time {time} is before {last_time}, the time of an earlier line "
+                "(lines are in time order)",
+            )
+        last_time = max(last_time, time)
+        process, kind = names.setdefault(record["process"], record["process"]), record["type"]
+        f, key = names[record["f"]], names.setdefault(record["key"], record["key"])
+        if kind == "invoke":
+            if process in retired:
+                problems.add(
+                    line,
+                    f"process {process!r} invokes again after its operation ended "
+                    f"info at line {retired[process]} (a process with an unknown outcome "
+                    "never invokes again; continue under a new process id)",
+                )
+            elif process in pending:
+                problems.add(
+                    line,
+                    f"process {process!r} invokes while its invoke at line "
+                    f"{pending[process].line} is pending (a process is single-threaded: "
+                    "its operation completes first)",
+                )
+            else:
+                pending[process] = _Pending(len(slots), line, index, f, key, record["value"], time)
+                slots.append(None)
+            continue
+        invoke = pending.pop(process, None)
+        if invoke is None:
+            problems.add(
+                line,
+                f"{kind} for process {process!r}, which has no pending invoke "
+                "(a completion follows an invoke from the same process)",
+            )
+            continue
+        if (f, key) != (invoke.f, invoke.key):
+            problems.add(
+                line,
+                f"{kind} of {f} on {key!r} completes the {invoke.f} on "
+                f"{invoke.key!r} invoked at line {invoke.line} (a completion repeats "
+                "its invoke's f and key)",
+            )
+            continue
+        if kind == "ok":
+            slots[invoke.slot] = _operation(invoke, process, "ok", time, index, record["value"])
+        elif kind == "info":
+            retired[process] = line
+            slots[invoke.slot] = _operation(invoke, process, "info", math.inf, None, None)
+    for process, invoke in pending.items():
+        slots[invoke.slot] = _operation(invoke, process, "info", math.inf, None, None)
+    if problems.found:
+        raise HistoryError(problems.found)
+    return [op for op in slots if op is not None]
+
+
+def _operation(
+    invoke: _Pending,
+    process: Any,
+    status: Status,
+    complete_time: float,
+    complete_index: int | None,
+    completed_value: Any,
+) -> Operation:
+    is_read = invoke.f == "read"
+    return Operation(
+        process=process,
+        f=invoke.f,
+        key=invoke.key,
+        value=None if is_read else invoke.value,
+        output=completed_value if is_read else None,
+        invoke_time=float(invoke.time),
+        complete_time=float(complete_time),
+        status=status,
+        index=invoke.index,
+        complete_index=complete_index,
+    )
+
+
+def _valid(record: Any, line: int, problems: _Problems) -> bool:
+    """Report what is wrong with one record on its own; True when nothing is."""
+    if isinstance(record, _NotJson):
+        problems.add(line, f"not valid JSON: {record.reason} (one JSON object per line)")
+        return False
+    if not (type(record) is dict or isinstance(record, Mapping)):
+        problems.add(
+            line,
+            f"a JSON {_json_type(record)}, not an object (one object per line "
+            f"with {', '.join(FIELDS)})",
+        )
+        return False
+    count = len(problems.found)
+    if record.keys() != _FIELD_SET:
+        for name in record:
+            if name not in _FIELD_SET:
+                problems.add(line, f"unknown field {name!r} (allowed: {', '.join(FIELDS)})")
+        for name in FIELDS:
+            if name not in record:
+                problems.add(line, f"missing field {name!r} (every line has {', '.join(FIELDS)})")
+    kind, f = record.get("type"), record.get("f")
+    if "type" in record and kind not in TYPES:
+        problems.add(line, f"type {kind!r} is unknown (one of {', '.join(TYPES)})")
+    if "f" in record and f not in FUNCTIONS:
+        problems.add(line, f"f {f!r} is unknown (one of {', '.join(FUNCTIONS)})")
+    if "process" in record and not _is_name(record["process"]):
+        problems.add(line, f"process {record['process']!r} is not an id (an integer or a string)")
+    if "key" in record and not _is_name(record["key"]):
+        problems.add(line, f"key {record['key']!r} is not a key (a string or an integer)")
+    time = record.get("time")
+    if "time" in record and not (_is_number(time) and math.isfinite(time)):
+        problems.add(line, f"time {time!r} is not a number (finite milliseconds)")
+    value = record.get("value")
+    if (
+        kind == "invoke"
+        and f == "cas"
+        and not (isinstance(value, list | tuple) and len(value) == 2)
+    ):
+        problems.add(line, f"cas value {value!r} is not a pair (a list [expected, new])")
+    return len(problems.found) == count
+
+
+def _is_name(value: Any) -> bool:
+    return isinstance(value, (str, int)) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> TypeGuard[int | float]:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    return "number"
