@@ -66,8 +66,12 @@ class ReplicaSafety:
         self.applied[node] = 0
 
     def _violate(self, kind: str, message: str, **where: Any) -> None:
+        self.report({"kind": kind, "message": message, **where})
+
+    def report(self, violation: dict[str, Any]) -> None:
+        """Keep a violation (also those a protocol's invariants find), up to max_violations."""
         if len(self.violations) < self.max_violations:
-            self.violations.append({"kind": kind, "message": message, **where})
+            self.violations.append(violation)
 
     @property
     def ok(self) -> bool:

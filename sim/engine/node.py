@@ -102,7 +102,7 @@ class NodeHost:
         self._reply_sink(self.node_id, request, result, self._hold)
 
     def decide(self, index: int, op: Op) -> None:
-        self.recorder.decide(self.node_id, index, op)
+        self.recorder.decide(self.node_id, index, op, self.protocol)
 
     def persist(self, key: str, value: Any) -> None:
         # All persists of one handler are one write (one fsync), as a real server batches them.
@@ -113,7 +113,7 @@ class NodeHost:
             self._hold = self._disk_free - self.env.now
 
     def emit(self, event: str, **fields: Any) -> None:
-        self.recorder.event(self.node_id, event, fields)
+        self.recorder.event(self.node_id, event, fields, self.protocol)
 
     # --- inputs -------------------------------------------------------------------------------
 
@@ -144,10 +144,16 @@ class NodeHost:
         life, name, token = event._value
         if life != self._life or self._timers.get(name) is not token:
             return  # cancelled, replaced, or set before a crash
-        del self._timers[name]
         if self.recorder.tracing:
             self.recorder.trace("timer", node=self.node_id, name=name)
-        self._enter(self.protocol.on_timer, (self, name), 0.0)
+        self._enter(self._on_timer, (name, token), 0.0)
+
+    def _on_timer(self, name: str, token: object) -> None:
+        # A timer that waited (for the CPU, or through a pause) behind a handler that cancelled
+        # or set it again does not fire: a cancelled timer never fires.
+        if self._timers.get(name) is token:
+            del self._timers[name]
+            self.protocol.on_timer(self, name)
 
     def _enter(self, handler: Callable[..., None], args: tuple[Any, ...], cost: float) -> None:
         """Run a handler now if the CPU is free and it costs nothing, else queue it."""
@@ -213,6 +219,4 @@ class NodeHost:
         self._update_direct()
         frozen, self._frozen = self._frozen, deque()
         for handler, args in frozen:
-            self._enter(
-                handler, args, self.processing if handler != self.protocol.on_timer else 0.0
-            )
+            self._enter(handler, args, self.processing if handler != self._on_timer else 0.0)

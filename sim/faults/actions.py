@@ -63,8 +63,34 @@ class FaultActions:
         }
 
     def apply(self, fault: Any, rng: np.random.Generator) -> Undo | None:
-        """Apply ``fault`` now (targets resolved with ``rng``); return its undo, if it has one."""
-        return self._handlers[fault.kind](fault, rng)
+        """Apply ``fault`` now (targets resolved with ``rng``); return its undo, if it has one.
+
+        A fault that takes a working leader away (crash, pause, isolation, a minority partition)
+        is noted with the nodes left to replace it: the start of a leader recovery."""
+        leader = self.simulation.leader() if self.simulation.protocol_cls.leader_based else None
+        if leader is None or not self._can_lead(leader):
+            return self._handlers[fault.kind](fault, rng)
+        term = int(self.hosts[leader].protocol.leader_rank() or 0)  # leader-based: rank = term
+        undo = self._handlers[fault.kind](fault, rng)
+        if not self._can_lead(leader):
+            survivors = tuple(n for n in self.nodes if n != leader and self._can_lead(n))
+            self.recorder.leader_lost(leader, term, survivors)
+        return undo
+
+    def _can_lead(self, node: str) -> bool:
+        """Up, running, and in touch (both ways) with a running majority, itself included."""
+        if not self._running(node):
+            return False
+        reached = sum(
+            1
+            for other in self.nodes
+            if self._running(other) and (other == node or self.network.connected(node, other))
+        )
+        return reached > len(self.nodes) // 2
+
+    def _running(self, node: str) -> bool:
+        host = self.hosts[node]
+        return host.up and not host.paused
 
     def _targets(self, target: list[str], rng: np.random.Generator) -> list[str]:
         return resolve(target, self.simulation, rng)

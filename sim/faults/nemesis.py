@@ -26,6 +26,7 @@ _BODIES: dict[str, Any] = {
     "duplicate": 0.5,
     "delay": {"extra": 100.0, "to": "random", "symmetric": True},
 }
+_TARGETED = ("crash", "pause", "isolate")  # kinds whose target the spec may name
 _CLOCK_FACTORS = (2.0, 0.5)
 _FAULT: TypeAdapter[Fault] = TypeAdapter(Fault)
 
@@ -59,6 +60,8 @@ class Nemesis:
         if kind == "clock":
             factor = _CLOCK_FACTORS[int(self.rng.integers(len(_CLOCK_FACTORS)))]
             body: Any = {"node": "random", "factor": factor}
+        elif kind in _TARGETED and self.spec.target is not None:
+            body = self.spec.target
         else:
             body = _BODIES[kind]
         return _FAULT.validate_python({"at": float(self.env.now), kind: body, "for": self.length})

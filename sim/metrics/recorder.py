@@ -3,14 +3,21 @@ the end. Tracing off costs one attribute test per event."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from sim.checks.invariants import Invariant, InvariantChecks
 from sim.checks.replica import ReplicaSafety
 from sim.protocols.base import Op, OpId
 
 
 class Recorder:
-    def __init__(self, nodes: tuple[str, ...], tracing: bool = False) -> None:
+    def __init__(
+        self,
+        nodes: tuple[str, ...],
+        tracing: bool = False,
+        invariants: Sequence[Invariant] = (),
+    ) -> None:
         self.nodes = nodes
         self.tracing = tracing
         self.now = 0.0  # kept current by the Simulation's clock
@@ -21,30 +28,40 @@ class Recorder:
         self.commit_latencies: list[float] = []
         self.requests: list[tuple[Any, ...]] = []
         self.history: list[dict[str, Any]] = []
+        self.history_op_ids: list[int] = []  # the op id of each history line (reports)
         self.faults: list[tuple[float, str, str]] = []
         self.elections: dict[int, list[Any]] = {}  # term -> [leader, started, elected]
         self.leader_changes: list[tuple[float, str, int]] = []
         self.accepted: list[tuple[float, str, int, str]] = []  # time, node, term, leader
+        # time, the leader a fault took away, its term, the nodes left to elect a new one
+        self.leader_losses: list[tuple[float, str, int, tuple[str, ...]]] = []
         self.safety = ReplicaSafety()
+        self.invariants = InvariantChecks(invariants, self.safety.report) if invariants else None
 
     def time(self) -> float:
-        return float(self.clock.now)
+        return float(self.clock._now)  # the attribute: `now` is a property, on the hot path
 
     def trace(self, kind: str, **fields: Any) -> None:
-        self.trace_rows.append((self.time(), kind, fields))
+        self.trace_rows.append((float(self.clock._now), kind, fields))
 
-    def decide(self, node: str, index: int, op: Op) -> None:
+    def decide(self, node: str, index: int, op: Op, state: Any = None) -> None:
+        """A replica decides ``op`` at ``index``; ``state`` (its protocol instance) is for the
+        protocol's invariants only."""
         now = self.time()
         self.decisions.append((node, index, op.op_id, now))
+        first = index not in self.safety.chosen
         self.safety.decide(node, index, op, now)
+        if first and self.invariants is not None:
+            self.invariants.commit(node, index, op, now, state)
         started = self.proposed.pop((node, op.op_id), None)
         if started is not None:
             self.commit_latencies.append(now - started)
         if self.tracing:
             self.trace("decide", node=node, index=index, op_id=op.op_id)
 
-    def event(self, node: str, event: str, fields: dict[str, Any]) -> None:
-        """A protocol's ``ctx.emit``: the events the metrics know, and everything in the trace."""
+    def event(self, node: str, event: str, fields: dict[str, Any], state: Any = None) -> None:
+        """A protocol's ``ctx.emit``: the events the metrics know, and everything in the trace.
+        ``state`` (the emitting protocol instance) is for the protocol's invariants only."""
         now = self.time()
         if event == "proposed":
             self.proposed[(node, fields["op_id"])] = now
@@ -57,8 +74,17 @@ class Recorder:
             self.leader_changes.append((now, node, fields["term"]))
         elif event == "leader_accepted":
             self.accepted.append((now, node, fields["term"], fields["leader"]))
+        if self.invariants is not None:
+            self.invariants.event(node, event, fields, now, state)
         if self.tracing:
             self.trace(event, node=node, **fields)
+
+    def leader_lost(self, node: str, term: int, survivors: tuple[str, ...]) -> None:
+        """A fault crashed, paused or cut off the leader; ``survivors`` must elect another."""
+        now = self.time()
+        self.leader_losses.append((now, node, term, survivors))
+        if self.tracing:
+            self.trace("leader_lost", node=node, term=term, survivors=list(survivors))
 
     def fault(self, kind: str, targets: str) -> None:
         now = self.time()

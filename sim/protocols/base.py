@@ -9,13 +9,16 @@ and Stateright's actors are.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from typing import Protocol as TypingProtocol
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from sim.checks.invariants import Invariant
 
 OpId = int | str
 """Client operations have integer ids; entries a protocol makes itself (a Raft no-op, the
@@ -101,6 +104,12 @@ class Protocol:
         self.params = params
         self.node_id = node_id
         self.nodes = nodes
+
+    @classmethod
+    def invariants(cls) -> Sequence[Invariant]:
+        """This protocol's own safety properties, checked as a run goes (new objects each call:
+        one set per run). Replica safety is checked for every protocol besides."""
+        return ()
 
     def on_start(self, ctx: Context) -> None:
         """First start, and after each restart."""

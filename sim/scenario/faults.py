@@ -231,14 +231,20 @@ class NemesisSpec(_Strict):
     every: Annotated[Duration, Field(gt=0.0)]
     for_: Duration | None = Field(default=None, alias="for")
     stop: Duration | None = None
+    target: Target | None = Field(
+        None,
+        description="whom crash, pause and isolate strike, e.g. `leader` (default: `random`, "
+        "one random live node)",
+    )
 
 
 class NemesisFault(_Once):
     """``{nemesis: {kinds: [crash, partition, pause, loss], every: 2s, for: 1s}}``: from ``at``
     (default 0) until ``stop`` (default: the end), every ``every`` one fault of a kind drawn
     uniformly from ``kinds`` strikes and is undone after ``for`` (default: half of ``every``).
-    Draws come from the seed alone. crash, pause, isolate: one random live node; partition: a
-    random minority from the rest; loss, duplicate: probability 0.5 on every link; delay: 100 ms
+    Draws come from the seed alone. crash, pause, isolate: ``target`` (default: one random live
+    node; ``target: leader`` strikes the leader again and again); partition: a random minority
+    from the rest; loss, duplicate: probability 0.5 on every link; delay: 100 ms
     more on the links to and from one random node; clock: one random node's timers at x2 or x0.5.
     """
 
@@ -327,6 +333,8 @@ def _targets(fault: Any) -> list[tuple[Path, list[str]]]:
         return [(("clock", "node"), fault.clock.node)]
     if isinstance(fault, CrashFault | RestartFault | PauseFault | IsolateFault):
         return [((fault.kind,), getattr(fault, fault.kind))]
+    if isinstance(fault, NemesisFault) and fault.nemesis.target is not None:
+        return [(("nemesis", "target"), fault.nemesis.target)]
     return []
 
 

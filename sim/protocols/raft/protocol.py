@@ -35,7 +35,9 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
+from sim.checks.invariants import Invariant
 from sim.protocols.base import OK, Context, Op, Protocol, ProtocolParams, Request, Result
+from sim.protocols.raft.invariants import ElectionSafety, LeaderCompleteness, LogMatching
 from sim.protocols.raft.log import RaftLog
 from sim.protocols.raft.messages import (
     AppendEntries,
@@ -60,8 +62,14 @@ _MAX_BACKOFF_DOUBLINGS = 3
 class RaftParams(ProtocolParams):
     """Raft's parameters. Timeout ranges are [min, max], drawn uniformly from the node's stream."""
 
-    election_timeout: tuple[Duration, Duration] = (150.0, 300.0)
-    heartbeat: Duration = Field(50.0, gt=0)
+    election_timeout: tuple[Duration, Duration] = Field(
+        (150.0, 300.0),
+        description="[min, max]: a follower that hears from no leader for a time drawn from "
+        "this range stands for election",
+    )
+    heartbeat: Duration = Field(
+        50.0, gt=0, description="how often a leader sends AppendEntries when it has no entries"
+    )
     max_inflight: int = Field(8, ge=1, description="AppendEntries with entries in flight per peer")
     max_batch: int = Field(64, ge=1, description="entries per AppendEntries")
     conflict_term: bool = Field(
@@ -144,6 +152,10 @@ class Raft(Protocol):
         # Leader state, rebuilt on each election.
         self._followers: dict[str, _Follower] = {}
         self._pending: dict[int, Request] = {}  # log index -> the client request it answers
+
+    @classmethod
+    def invariants(cls) -> list[Invariant]:
+        return [ElectionSafety(), LeaderCompleteness(), LogMatching()]
 
     @property
     def is_leader(self) -> bool:
