@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench docs clean
+.PHONY: run test lint format bench docs gallery clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ format: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/python -m sim.scenario.reference
+
+gallery: $(STAMP)
+	$(BIN)/python -m sim.plots.gallery
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

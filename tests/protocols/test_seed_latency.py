@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 
 from sim.engine import Simulation
+from sim.metrics.closed_form import expected_kth_round_trip
 from sim.scenario import scenario_from_dict
-
-
-def expected_kth_round_trip(n_peers: int, k: int, mean: float) -> float:
-    """E[k-th smallest of n_peers i.i.d. round trips], each the sum of two exponentials of mean
-    ``mean`` (Erlang-2: F(t) = 1 - e^(-t/m)(1 + t/m)), as the integral of its survival function."""
-    t = np.linspace(0.0, 60.0 * mean, 600_001)
-    x = t / mean
-    f = 1.0 - np.exp(-x) * (1.0 + x)
-    at_least_k = sum(
-        math.comb(n_peers, j) * f**j * (1.0 - f) ** (n_peers - j) for j in range(k, n_peers + 1)
-    )
-    return float(np.trapezoid(1.0 - at_least_k, t))
 
 
 def test_closed_form_sanity() -> None:

@@ -1,0 +1,75 @@
+"""`quorumsim plot DIR` on run and sweep directories."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import sim
+from sim.cli import app
+from tests.conftest import SCENARIOS, make_scenario
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def sweep_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Open-loop clients at two rates, on both protocols: every sweep figure has data."""
+    out = tmp_path_factory.mktemp("sweep") / "s"
+    scenario = make_scenario(
+        duration="400ms",
+        cluster={"nodes": 3, "protocol": "raft"},
+        network={"latency": "1ms"},
+        workload={"mode": "open", "rate": "200/s", "clients": 2, "timeout": "200ms"},
+        checks={"linearizable": False},
+        sweep={
+            "grid": {"cluster.protocol": ["seed", "raft"], "workload.rate": [100, 400]},
+            "seeds": 2,
+        },
+    )
+    result = sim.sweep(scenario, out=out)
+    assert result.ok
+    return out
+
+
+def test_plot_run_dir_with_trace_writes_every_run_figure(tmp_path: Path) -> None:
+    """A traced Raft run with a crash: latency CDF, timeline, recovery CDF, sequence, as PNG and
+    SVG with --svg."""
+    out = tmp_path / "run"
+    scenario = sim.load_scenario(SCENARIOS / "raft-leader-crash.yaml", overrides=["duration=3s"])
+    sim.run(scenario, out=out, trace=True)
+    result = runner.invoke(app, ["plot", str(out), "--svg"])
+    assert result.exit_code == 0, result.output
+    names = {p.name for p in (out / "plots").iterdir()}
+    stems = {"latency-cdf", "timeline", "recovery-cdf", "sequence"}
+    assert names == {f"{s}.{e}" for s in stems for e in ("png", "svg")}
+    assert (out / "plots" / "sequence.png").read_bytes()[:4] == b"\x89PNG"
+    assert (out / "plots" / "sequence.svg").read_text()[:200].find("<svg") >= 0
+
+
+def test_plot_sweep_dir(sweep_dir: Path) -> None:
+    """A sweep directory: latency against the load, throughput against it, CDF per protocol."""
+    result = runner.invoke(app, ["plot", str(sweep_dir)])
+    assert result.exit_code == 0, result.output
+    names = {p.name for p in (sweep_dir / "plots").iterdir()}
+    assert names == {"latency-vs-rate.png", "throughput-vs-rate.png", "latency-cdf.png"}
+
+
+def test_plot_bad_directories(tmp_path: Path) -> None:
+    """Neither a run nor a sweep, or no directory at all: exit 2 and one line saying so."""
+    result = runner.invoke(app, ["plot", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "not a run or sweep directory" in result.output
+    result = runner.invoke(app, ["plot", str(tmp_path / "missing")])
+    assert result.exit_code == 2 and "no such directory" in result.output
+
+
+def test_plot_sweep_of_seeds_only(tmp_path: Path) -> None:
+    """A sweep with no grid (seeds only) still gets its latency CDF."""
+    scenario = make_scenario(duration="300ms", sweep={"seeds": 2})
+    sim.sweep(scenario, out=tmp_path / "s")
+    result = runner.invoke(app, ["plot", str(tmp_path / "s")])
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in (tmp_path / "s" / "plots").iterdir()} == {"latency-cdf.png"}
