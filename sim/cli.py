@@ -365,15 +365,21 @@ def schema() -> None:
 
 @app.command()
 def plot(
-    directory: Annotated[Path, typer.Argument(help="a run directory")],
+    directory: Annotated[Path, typer.Argument(help="a run or sweep directory")],
     svg: Annotated[bool, typer.Option("--svg", help="also write SVG")] = False,
 ) -> None:
-    """Draw the figures of a run directory into DIR/plots/."""
-    if not (directory / "summary.json").is_file():
-        _fail_input([f"{directory}: not a run directory (no summary.json)"])
-    from sim.plots import save_run_plots
+    """Draw the figures of a run or sweep directory into DIR/plots/ (PNG, and SVG with --svg)."""
+    if not directory.is_dir():
+        _fail_input([f"{directory}: no such directory"])
+    is_run = (directory / "summary.json").is_file()
+    if not is_run and not (directory / "runs.csv").is_file():
+        _fail_input(
+            [f"{directory}: not a run or sweep directory (no summary.json, no runs.csv in it)"]
+        )
+    from sim.plots import save_run_plots, save_sweep_plots
 
-    for path in save_run_plots(directory, svg=svg):
+    save = save_run_plots if is_run else save_sweep_plots
+    for path in save(directory, svg=svg):
         out.print(str(path), markup=False)
 
 
