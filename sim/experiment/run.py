@@ -11,10 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from sim.checks.linearizability import LinearizabilityResult, check_records
 from sim.engine.simulation import Simulation
 from sim.experiment.manifest import manifest
 from sim.experiment.rundir import atomic_directory
+from sim.experiment.violations import findings_of, write_violation_report
 from sim.metrics import tables
+from sim.metrics.recovery import leader_recoveries
 from sim.metrics.summary import latency_figures, outcome_counts, throughput
 from sim.scenario.model import Scenario
 
@@ -33,6 +36,7 @@ class RunResult:
     election_rows: list[tuple[Any, ...]] = field(repr=False)
     fault_rows: list[tuple[Any, ...]] = field(repr=False)
     history: list[dict[str, Any]] = field(repr=False)
+    linearizability: LinearizabilityResult | None = field(default=None, repr=False)
     directory: Path | None = None
 
     @property
@@ -69,7 +73,12 @@ class RunResult:
 def resolved_yaml(scenario: Scenario) -> str:
     """The scenario with every default filled in, as YAML that loads back to the same model."""
     data = scenario.model_dump(mode="json", by_alias=True, exclude_none=False)
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    # PyYAML writes some characters (such as U+0085, a YAML line break) unescaped and reads them
+    # back as something else; escaped output is uglier but always loads back the same.
+    if yaml.safe_load(text) != data:
+        text = yaml.safe_dump(data, sort_keys=False, allow_unicode=False)
+    return text
 
 
 def run(
@@ -93,7 +102,8 @@ def run(
         (term, leader, started_ms, elected_ms)
         for term, (leader, started_ms, elected_ms) in sorted(recorder.elections.items())
     ]
-    linearizable = _linearizable(scenario, recorder.history)
+    linearizability = _check_history(scenario, recorder.history)
+    linearizable = None if linearizability is None else linearizability.ok
     yaml_text = resolved_yaml(scenario)
     summary = _summary(scenario, simulation, requests, elections, linearizable)
     summary["manifest"] = manifest(yaml_text, argv, started)
@@ -105,6 +115,7 @@ def run(
         election_rows=elections,
         fault_rows=recorder.faults,
         history=recorder.history,
+        linearizability=linearizability,
     )
     if out is not None:
         result.directory = Path(out)
@@ -112,12 +123,12 @@ def run(
     return result
 
 
-def _linearizable(scenario: Scenario, history: list[dict[str, Any]]) -> bool | None:
+def _check_history(
+    scenario: Scenario, history: list[dict[str, Any]]
+) -> LinearizabilityResult | None:
     if not scenario.checks.linearizable:
         return None
-    from sim.checks.linearizability import check_records
-
-    return bool(check_records(history).ok)
+    return check_records(history)
 
 
 def _summary(
@@ -153,7 +164,8 @@ def _summary(
         "decisions": len(recorder.decisions),
         "elections": {
             "count": len(elections),
-            "leader_recovery_ms": [],
+            "split_votes": sum(1 for row in elections if row[1] is None),
+            "leader_recovery_ms": [round(ms, 6) for ms in leader_recoveries(recorder)],
         },
         "faults": len(recorder.faults),
         "safety": {
@@ -186,6 +198,14 @@ def _write(result: RunResult, simulation: Simulation, yaml_text: str) -> None:
                     for t, kind, fields in simulation.recorder.trace_rows
                 ),
             )
+        if not result.safe:
+            findings = findings_of(
+                result.summary,
+                result.linearizability,
+                simulation.recorder.history_op_ids,
+                result.request_rows,
+            )
+            write_violation_report(staging, result.scenario, result.summary, findings, simulation)
         with (staging / "summary.json").open("w", encoding="utf-8") as file:
             json.dump(tables.to_json(result.summary), file, indent=2)
             file.write("\n")

@@ -117,6 +117,11 @@ class Clients:
                 "time": pending.invoked,
             }
         )
+        self.recorder.history_op_ids.append(op_id)
+        if self.recorder.tracing:
+            self.recorder.trace(
+                "invoke", client=client, process=process, node=node, op_id=op_id, op=op, key=key
+            )
         self._send(pending)
         call_later(self.env, self.config.timeout, self._timed_out, op_id)
         return True
@@ -143,6 +148,8 @@ class Clients:
 
     def _reach(self, event: Any) -> None:
         host, request = event._value
+        if self.recorder.tracing:
+            self.recorder.trace("request", node=host.node_id, op_id=request.op_id)
         host.request(request)  # a crashed node loses it; the client will time out
 
     # --- outcomes -----------------------------------------------------------------------------
@@ -154,6 +161,8 @@ class Clients:
 
     def _replied(self, event: Any) -> None:
         node, request, result = event._value
+        if self.recorder.tracing:
+            self.recorder.trace("reply", node=node, op_id=request.op_id, status=result.status)
         pending = self.pending.get(request.op_id)
         if pending is None or pending.node != node:
             return  # timed out already, or an answer from a node the client has left
@@ -213,6 +222,11 @@ class Clients:
                 "time": now,
             }
         )
+        self.recorder.history_op_ids.append(request.op_id)
+        if self.recorder.tracing:
+            self.recorder.trace(
+                "complete", client=request.client, op_id=request.op_id, outcome=outcome, value=value
+            )
         self.recorder.requests.append(
             (
                 request.op_id,

@@ -1,0 +1,80 @@
+"""violation.md and its diagrams, written into a run directory when a run is not safe.
+
+The excerpt needs the trace. A run without ``--trace`` is simulated once more with tracing on:
+the run is a function of its scenario and seed, so the second run is the same run, and tracing
+costs nothing when nothing goes wrong.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from sim.checks.linearizability import LinearizabilityResult
+from sim.checks.report import (
+    Finding,
+    excerpt,
+    linearizability_findings,
+    render,
+    replica_findings,
+)
+from sim.engine.simulation import Simulation
+from sim.scenario.model import Scenario
+
+MAX_FINDINGS = 3  # the first few: one more of the same kind teaches nothing new
+
+
+def findings_of(
+    summary: dict[str, Any],
+    linearizability: LinearizabilityResult | None,
+    history_op_ids: list[int],
+    requests: list[tuple[Any, ...]],
+) -> list[Finding]:
+    found = replica_findings(summary["safety"]["violations"][:MAX_FINDINGS])
+    if linearizability is not None and not linearizability.ok:
+        op_nodes = {row[0]: row[2] for row in requests}
+        found += linearizability_findings(linearizability, history_op_ids, op_nodes)
+    return found[:MAX_FINDINGS] if found else []
+
+
+def write_violation_report(
+    directory: Path,
+    scenario: Scenario,
+    summary: dict[str, Any],
+    findings: list[Finding],
+    simulation: Simulation,
+) -> None:
+    """Write violation.md (and violation-N.png diagrams) into ``directory``."""
+    import matplotlib.pyplot as plt
+
+    from sim.plots.files import save_figures
+    from sim.plots.sequence import sequence_diagram
+
+    if not simulation.recorder.tracing:
+        simulation = Simulation(scenario, trace=True).run()
+    rows = [
+        {"time": t, "event": kind, **fields} for t, kind, fields in simulation.recorder.trace_rows
+    ]
+    excerpts = [excerpt(rows, finding) for finding in findings]
+    figures: list[str | None] = []
+    for number, (finding, shown) in enumerate(zip(findings, excerpts, strict=True), start=1):
+        times = [r["time"] for r in shown if r["time"] is not None]
+        if not times:
+            figures.append(None)
+            continue
+        end = finding.end if math.isfinite(finding.end) else max(times)
+        figure = sequence_diagram(
+            shown,
+            min(times),
+            end,
+            nodes=finding.nodes or None,
+            title=f"{finding.kind}: the messages that show it",
+        )
+        name = f"violation-{number}"
+        save_figures({name: figure}, directory)
+        plt.close(figure)
+        figures.append(f"{name}.png")
+    (directory / "violation.md").write_text(
+        render(summary, findings, excerpts, figures), encoding="utf-8"
+    )
