@@ -24,14 +24,14 @@ import json
 import multiprocessing
 import os
 import platform
-import resource
-import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+
+from benchmarks.memory import peak_rss_mb
 
 RESULTS = Path(__file__).with_name("results-linearizability.json")
 MIX = {"read": 0.5, "write": 0.3, "cas": 0.2}
@@ -185,28 +185,13 @@ def measure(path: str) -> tuple[float, float, float, bool]:
     from sim.checks.history import read_history
     from sim.checks.linearizability import check_operations
 
-    before = _peak_rss_mb()
+    before = peak_rss_mb()
     start = time.perf_counter()
     ops = read_history(path)
     read = time.perf_counter()
     result = check_operations(ops)
     done = time.perf_counter()
-    return read - start, done - read, _peak_rss_mb() - before, result.ok
-
-
-def _peak_rss_mb() -> float:
-    """This process's peak resident set size since it started, in MiB.
-
-    On Linux, VmHWM: ru_maxrss would not do, as it carries over the parent's size from the fork
-    that preceded the exec of this process.
-    """
-    try:
-        status = Path("/proc/self/status").read_text()
-    except OSError:
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return peak / (2**20 if sys.platform == "darwin" else 2**10)  # bytes on macOS, else KiB
-    [line] = [line for line in status.splitlines() if line.startswith("VmHWM:")]
-    return int(line.split()[1]) / 2**10
+    return read - start, done - read, peak_rss_mb() - before, result.ok
 
 
 def main() -> None:

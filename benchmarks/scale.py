@@ -1,0 +1,88 @@
+"""Scale: events per wall second and peak memory as clusters grow, and a long run's memory.
+
+Each case runs in a fresh process (spawned), so that its peak memory is its own. Run as
+``python -m benchmarks.scale`` (``--quick`` for the small cases only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import platform
+import time
+from pathlib import Path
+
+from benchmarks.memory import peak_rss_mb
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results-scale.json"
+NODES = (3, 9, 33, 101, 301)
+
+
+def measure(protocol: str, nodes: int, duration: str, ops: int | None) -> dict[str, float]:
+    """One run of the quick-start scenario with ``protocol`` on ``nodes`` nodes."""
+    from sim import load_scenario, run
+
+    overrides = [f"cluster.protocol={protocol}", f"cluster.nodes={nodes}", f"duration={duration}"]
+    if protocol != "seed":
+        overrides += ["cluster.params={}", "workload.target=leader"]
+    if ops is not None:
+        overrides.append(f"workload.ops={ops}")
+    scenario = load_scenario(ROOT / "scenarios" / "quickstart.yaml", overrides=overrides)
+    before = peak_rss_mb()
+    started = time.perf_counter()
+    result = run(scenario)
+    wall = time.perf_counter() - started
+    summary = result.summary
+    return {
+        "events": summary["events"],
+        "messages": summary["messages"]["sent"],
+        "ops_ok": summary["ops"]["ok"],
+        "sim_wall_s": summary["wall_s"],
+        "run_wall_s": round(wall, 3),
+        "events_per_s": round(summary["events"] / summary["wall_s"]),
+        "peak_mb": round(peak_rss_mb() - before, 1),
+    }
+
+
+def _in_fresh_process(*args: object) -> dict[str, float]:
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        return pool.apply(measure, args)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="3 to 33 nodes, no long run")
+    args = parser.parse_args()
+    rows = []
+    print(f"{'case':<28} {'events':>10} {'events/s':>10} {'peak MB':>8} {'MB/1k ops':>9}")
+    cases = [(p, n, "5s", None) for p in ("seed", "raft") for n in NODES]
+    if args.quick:
+        cases = [c for c in cases if c[1] <= 33]
+    else:
+        cases += [("seed", 5, "3h", 100_000), ("seed", 5, "3h", 1_000_000)]
+    for protocol, nodes, duration, ops in cases:
+        row = _in_fresh_process(protocol, nodes, duration, ops)
+        label = f"{protocol}, {nodes} nodes" + (f", {ops:,} ops" if ops else f", {duration}")
+        per_op = 1000 * row["peak_mb"] / max(row["ops_ok"], 1)
+        print(
+            f"{label:<28} {row['events']:>10,} {row['events_per_s']:>10,} "
+            f"{row['peak_mb']:>8.1f} {per_op:>9.3f}",
+            flush=True,
+        )
+        rows.append({"protocol": protocol, "nodes": nodes, "duration": duration, "ops": ops, **row})
+    if not args.quick:
+        report = {
+            "python": platform.python_version(),
+            "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
+            "load_average_after": os.getloadavg()[0],
+            "rows": rows,
+        }
+        RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+        print(f"written {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
