@@ -13,8 +13,13 @@ from pathlib import Path
 
 def default_run_dir(results: Path, name: str, seed: int) -> Path:
     """``results/<name>/<UTC time>-s<seed>``, with a counter if that exists already."""
+    return fresh_dir(results / name, "{stamp}-s" + str(seed))
+
+
+def fresh_dir(parent: Path, pattern: str) -> Path:
+    """``parent/<pattern with the UTC time as {stamp}>``, with a counter if that exists."""
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    base = results / name / f"{stamp}-s{seed}"
+    base = parent / pattern.format(stamp=stamp)
     candidate, n = base, 1
     while candidate.exists():
         n += 1

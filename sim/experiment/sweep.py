@@ -22,11 +22,11 @@ import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from sim.experiment.run import resolved_yaml, run
+from sim.experiment.rundir import fresh_dir
 from sim.metrics import tables
 from sim.metrics.intervals import mean_interval
 from sim.protocols.registry import get_protocol, protocol_names
@@ -209,13 +209,7 @@ def run_task(task: RunTask) -> dict[str, Any]:
 
 def default_sweep_dir(results: Path, name: str) -> Path:
     """``results/<name>/sweep-<UTC time>``, with a counter if that exists already."""
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    base = results / name / f"sweep-{stamp}"
-    candidate, n = base, 1
-    while candidate.exists():
-        n += 1
-        candidate = base.with_name(f"{base.name}-{n}")
-    return candidate
+    return fresh_dir(results / name, "sweep-{stamp}")
 
 
 @contextlib.contextmanager

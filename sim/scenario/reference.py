@@ -26,14 +26,19 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 def _field_type(field: FieldInfo) -> str:
     """The type of a field, with the units pydantic keeps in its metadata."""
-    metadata = " ".join(repr(m) for m in field.metadata)
-    if "parse_duration" in metadata:
+    return _unit(field.metadata) or _type_name(field.annotation)
+
+
+def _unit(metadata: Any) -> str | None:
+    """duration, rate or probability, from a field's validators and bounds."""
+    text = " ".join(repr(m) for m in metadata)
+    if "parse_duration" in text:
         return "duration"
-    if "parse_rate" in metadata:
+    if "parse_rate" in text:
         return "rate"
-    if "le=1.0" in metadata and "ge=0.0" in metadata:
+    if "le=1.0" in text and "ge=0.0" in text:
         return "probability"
-    return _type_name(field.annotation)
+    return None
 
 
 def _type_name(annotation: Any) -> str:
@@ -54,14 +59,7 @@ def _type_name(annotation: Any) -> str:
         return "mapping"
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
     if origin is typing.Annotated:
-        metadata = " ".join(repr(m) for m in args[1:])
-        if "parse_duration" in metadata:
-            return "duration"
-        if "parse_rate" in metadata:
-            return "rate"
-        if "le=1.0" in metadata and "ge=0.0" in metadata:
-            return "probability"
-        return _type_name(args[0])
+        return _unit(args[1:]) or _type_name(args[0])
     if origin is typing.Literal:
         return " \\| ".join(f"`{a}`" for a in args)
     if origin in (typing.Union, types.UnionType):
