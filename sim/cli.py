@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sim.experiment.rundir import default_run_dir
+from sim.metrics.summary import latency_figures
 from sim.scenario import ScenarioError, load_scenario
 
 if TYPE_CHECKING:
@@ -122,9 +123,18 @@ def _print_summary(summary: dict[str, Any], directory: Path) -> None:
             (
                 "elections",
                 f"{summary['elections']['count']} terms with an election, "
-                f"{len(recovery)} leader recoveries",
+                f"{summary['elections'].get('split_votes', 0)} split votes",
             )
         )
+        if recovery:
+            figures = latency_figures(recovery)
+            rows.append(
+                (
+                    "recovery ms",
+                    f"{len(recovery)} leader recoveries: p50 {ms(figures['p50'])}  "
+                    f"p99 {ms(figures['p99'])}  max {ms(figures['max'])}",
+                )
+            )
     if summary["faults"]:
         rows.append(("faults", f"{summary['faults']} applied"))
     safety = summary["safety"]
