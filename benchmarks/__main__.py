@@ -1,21 +1,33 @@
 """`python -m benchmarks` (or `make bench`): quorumsim's speed as ratios to floors measured in
 the same process, so that a noisy shared machine moves both sides together.
 
-Prints a table and writes benchmarks/results.json.
+One run measures: the floors (bare SimPy delivering the same number of messages as timeout
+callbacks, and a bare heapq loop doing the same); quorumsim's simulated messages per wall second
+on the quick-start scenario with the seed protocol and with Raft, tracing off, with ``--trace``
+and with the linearizability check on, each with its ratio to the SimPy floor; then the scale
+cases (benchmarks/scale.py: 3 to 301 nodes and a 1,000,000-operation run, each in a fresh
+process, events/s and peak memory). ``--quick`` keeps the scale cases to 33 nodes and no long
+run; ``--no-scale`` skips them. Prints tables and writes benchmarks/results.json.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 from benchmarks.floor import heapq_ping, simpy_ping
+from benchmarks.scale import run_scale
 from sim import load_scenario, run
+from sim.checks.linearizability import check_records
 
 ROOT = Path(__file__).resolve().parents[1]
+RAFT = ["cluster.protocol=raft", "cluster.params={}", "workload.target=leader"]
 
 
 def best_of(repeats: int, fn, *args):  # type: ignore[no-untyped-def]
@@ -23,56 +35,102 @@ def best_of(repeats: int, fn, *args):  # type: ignore[no-untyped-def]
     return min(fn(*args) for _ in range(repeats))
 
 
-def quickstart(duration: str, overrides: list[str], trace: bool = False) -> tuple[int, float]:
+def quickstart(duration: str, overrides: list[str], trace: bool, check: bool) -> tuple[int, float]:
+    """(messages sent, wall seconds) of one quick-start run. The wall time is the simulation's;
+    with ``check`` the linearizability check is on and its own time (it runs after the
+    simulation, on the recorded history) is added."""
+    if check:
+        overrides = [*overrides, "checks.linearizable=true"]
     scenario = load_scenario(
         ROOT / "scenarios" / "quickstart.yaml", overrides=[f"duration={duration}", *overrides]
     )
     result = run(scenario, trace=trace)
-    return result.summary["messages"]["sent"], result.summary["wall_s"]
+    wall = result.summary["wall_s"]
+    if check:
+        assert result.summary["linearizable"], "the quick-start history must be linearizable"
+        started = time.perf_counter()  # the check again, timed alone: it is deterministic
+        check_records(result.history)
+        wall += time.perf_counter() - started
+    return result.summary["messages"]["sent"], wall
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--duration", default="20s", help="simulated time of each run")
-    parser.add_argument("--repeats", type=int, default=3)
-    args = parser.parse_args()
-
-    rows = []
-    cases = [("seed, quick-start", [], False), ("seed, quick-start, --trace", [], True)]
-    for label, overrides, trace in cases:
-        runs = [quickstart(args.duration, overrides, trace) for _ in range(args.repeats)]
-        messages = runs[0][0]
-        wall = min(w for _, w in runs)
-        floor = best_of(args.repeats, simpy_ping, messages)
-        ceiling = best_of(args.repeats, heapq_ping, messages)
-        rows.append(
-            {
-                "case": label,
+def speed(duration: str, repeats: int) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    plain: dict[str, float] = {}
+    for protocol, overrides in (("seed", []), ("raft", RAFT)):
+        for variant, trace, check in (
+            ("", False, False),
+            (", --trace", True, False),
+            (", linearizability check", False, True),
+        ):
+            runs = [quickstart(duration, overrides, trace, check) for _ in range(repeats)]
+            messages = runs[0][0]
+            wall = min(w for _, w in runs)
+            floor = best_of(repeats, simpy_ping, messages)
+            ceiling = best_of(repeats, heapq_ping, messages)
+            if not variant:
+                plain[protocol] = wall
+            row = {
+                "case": f"{protocol}, quick-start{variant}",
                 "messages": messages,
+                "wall_s": round(wall, 3),
                 "quorumsim_msgs_per_s": round(messages / wall),
                 "simpy_floor_msgs_per_s": round(messages / floor),
                 "heapq_msgs_per_s": round(messages / ceiling),
                 "ratio_to_simpy": round(floor / wall, 3),
+                "cost_vs_plain": round(wall / plain[protocol], 2),
             }
-        )
-    width = max(len(r["case"]) for r in rows)
-    print(
-        f"{'case':<{width}}  {'messages':>9}  {'quorumsim/s':>11}  {'simpy/s':>9}  "
-        f"{'heapq/s':>9}  {'ratio':>5}"
-    )
-    for r in rows:
+            rows.append(row)
+            print_row(row, first=len(rows) == 1)
+    return rows
+
+
+WIDTH = 40
+
+
+def print_row(r: dict[str, Any], first: bool) -> None:
+    if first:
         print(
-            f"{r['case']:<{width}}  {r['messages']:>9,}  {r['quorumsim_msgs_per_s']:>11,}  "
-            f"{r['simpy_floor_msgs_per_s']:>9,}  {r['heapq_msgs_per_s']:>9,}  "
-            f"{r['ratio_to_simpy']:>5.2f}"
+            f"{'case':<{WIDTH}}  {'messages':>9}  {'quorumsim/s':>11}  {'simpy/s':>9}  "
+            f"{'heapq/s':>9}  {'ratio':>5}  {'x plain':>7}"
         )
-    out = ROOT / "benchmarks" / "results.json"
-    out.write_text(
-        json.dumps(
-            {"python": platform.python_version(), "argv": sys.argv[1:], "rows": rows}, indent=2
-        )
-        + "\n"
+    print(
+        f"{r['case']:<{WIDTH}}  {r['messages']:>9,}  {r['quorumsim_msgs_per_s']:>11,}  "
+        f"{r['simpy_floor_msgs_per_s']:>9,}  {r['heapq_msgs_per_s']:>9,}  "
+        f"{r['ratio_to_simpy']:>5.2f}  {r['cost_vs_plain']:>7.2f}",
+        flush=True,
     )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--duration", default="20s", help="simulated time of each run")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="scale: up to 33 nodes, no long run")
+    parser.add_argument(
+        "--scale", action=argparse.BooleanOptionalAction, default=True, help="run the scale cases"
+    )
+    args = parser.parse_args()
+
+    print("ratio = SimPy floor's wall time / quorumsim's for the same number of messages")
+    print("x plain = wall time / the same protocol's with tracing and checks off")
+    print("linearizability check rows: wall = simulation + the check (run after it)\n")
+    report: dict[str, Any] = {
+        "python": platform.python_version(),
+        "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
+        "argv": sys.argv[1:],
+        "duration": args.duration,
+        "repeats": args.repeats,
+        "rows": speed(args.duration, args.repeats),
+    }
+    if args.scale:
+        print()
+        report["scale"] = run_scale(args.quick)
+    report["load_average_after"] = os.getloadavg()[0]
+    out = ROOT / "benchmarks" / "results.json"
+    out.write_text(json.dumps(report, indent=2) + "\n")
     print(f"written {out.relative_to(ROOT)}")
 
 

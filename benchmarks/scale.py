@@ -1,7 +1,8 @@
 """Scale: events per wall second and peak memory as clusters grow, and a long run's memory.
 
 Each case runs in a fresh process (spawned), so that its peak memory is its own. Run as
-``python -m benchmarks.scale`` (``--quick`` for the small cases only).
+``python -m benchmarks.scale`` (``--quick`` for the small cases only); ``python -m benchmarks``
+runs it too, after the ratios to the floors.
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ import os
 import platform
 import time
 from pathlib import Path
+from typing import Any
 
 from benchmarks.memory import peak_rss_mb
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results-scale.json"
-NODES = (3, 9, 33, 101, 301)
+NODES = (3, 5, 9, 33, 101, 301)
+QUICK_NODES = 33  # --quick: up to this many nodes, and no long run
 
 
 def measure(protocol: str, nodes: int, duration: str, ops: int | None) -> dict[str, float]:
@@ -40,6 +43,7 @@ def measure(protocol: str, nodes: int, duration: str, ops: int | None) -> dict[s
         "events": summary["events"],
         "messages": summary["messages"]["sent"],
         "ops_ok": summary["ops"]["ok"],
+        "rows": len(result.request_rows) + len(result.decision_rows),
         "sim_wall_s": summary["wall_s"],
         "run_wall_s": round(wall, 3),
         "events_per_s": round(summary["events"] / summary["wall_s"]),
@@ -52,18 +56,20 @@ def _in_fresh_process(*args: object) -> dict[str, float]:
         return pool.apply(measure, args)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="3 to 33 nodes, no long run")
-    args = parser.parse_args()
+def cases(quick: bool) -> list[tuple[str, int, str, int | None]]:
+    found: list[tuple[str, int, str, int | None]] = [
+        (p, n, "5s", None) for p in ("seed", "raft") for n in NODES
+    ]
+    if quick:
+        return [c for c in found if c[1] <= QUICK_NODES]
+    return [*found, ("seed", 5, "3h", 100_000), ("seed", 5, "3h", 1_000_000)]
+
+
+def run_scale(quick: bool) -> dict[str, Any]:
+    """Run the scale cases, printing a line per case; the rows and the 301-vs-5-node ratios."""
     rows = []
     print(f"{'case':<28} {'events':>10} {'events/s':>10} {'peak MB':>8} {'MB/1k ops':>9}")
-    cases = [(p, n, "5s", None) for p in ("seed", "raft") for n in NODES]
-    if args.quick:
-        cases = [c for c in cases if c[1] <= 33]
-    else:
-        cases += [("seed", 5, "3h", 100_000), ("seed", 5, "3h", 1_000_000)]
-    for protocol, nodes, duration, ops in cases:
+    for protocol, nodes, duration, ops in cases(quick):
         row = _in_fresh_process(protocol, nodes, duration, ops)
         label = f"{protocol}, {nodes} nodes" + (f", {ops:,} ops" if ops else f", {duration}")
         per_op = 1000 * row["peak_mb"] / max(row["ops_ok"], 1)
@@ -73,12 +79,37 @@ def main() -> None:
             flush=True,
         )
         rows.append({"protocol": protocol, "nodes": nodes, "duration": duration, "ops": ops, **row})
+    # Events per second at the largest cluster against 5 nodes (target: within 2x).
+    slowdown = {}
+    for protocol in ("seed", "raft"):
+        rate = {
+            r["nodes"]: r["events_per_s"]
+            for r in rows
+            if r["protocol"] == protocol and not r["ops"]
+        }
+        largest = max(rate)
+        slowdown[protocol] = {
+            "nodes": largest,
+            "events_per_s_5_over_largest": round(rate[5] / rate[largest], 2),
+        }
+        print(
+            f"{protocol}: events/s at 5 nodes / at {largest} nodes = "
+            f"{slowdown[protocol]['events_per_s_5_over_largest']:.2f}"
+        )
+    return {"rows": rows, "slowdown": slowdown}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="3 to 33 nodes, no long run")
+    args = parser.parse_args()
+    scale = run_scale(args.quick)
     if not args.quick:
         report = {
             "python": platform.python_version(),
             "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
             "load_average_after": os.getloadavg()[0],
-            "rows": rows,
+            **scale,
         }
         RESULTS.write_text(json.dumps(report, indent=2) + "\n")
         print(f"written {RESULTS.relative_to(ROOT)}")

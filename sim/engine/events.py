@@ -28,3 +28,18 @@ def call_later(
     event._ok = True
     env.schedule(event, NORMAL, delay)
     return event
+
+
+class Delivery:
+    """A message in flight, as SimPy's event loop sees it: the loop reads only ``callbacks``
+    (and ``_ok``), so a message needs no full `Event` (no environment, no value tuple). The
+    callbacks list is the destination's, shared by all its messages: SimPy sets the attribute
+    to None when it runs the event but never changes the list."""
+
+    __slots__ = ("callbacks", "dst", "msg", "src")
+    _ok = True
+
+    callbacks: list[Callable[[Any], None]] | None
+    src: str
+    dst: str
+    msg: Any

@@ -70,7 +70,7 @@ class NodeHost:
         self._frozen: deque[tuple[Callable[..., None], tuple[Any, ...]]] = deque()
         self._direct = False  # see _update_direct
         self._update_direct()
-        network.attach(node_id, self.receive)
+        network.attach(node_id, self.receive, self._deliver)
 
     def _update_direct(self) -> None:
         """Messages may skip the queue when the node is up, running, and costs no CPU time."""
@@ -86,9 +86,7 @@ class NodeHost:
         self.network.send(self.node_id, dst, msg, self._hold)
 
     def broadcast(self, msg: Any) -> None:
-        send, me, hold = self.network.send, self.node_id, self._hold
-        for peer in self.peers:
-            send(me, peer, msg, hold)
+        self.network.broadcast(self.node_id, self.peers, msg, self._hold)
 
     def set_timer(self, name: str, delay: float) -> None:
         token = object()
@@ -132,6 +130,16 @@ class NodeHost:
             self.network.undeliverable(src, self.node_id, msg, "crashed")
             return
         self._enter(self.protocol.on_message, (self, src, msg), self.processing)
+
+    def _deliver(self, event: Any) -> None:
+        """`receive`, called by the network's in-flight event itself (see `Network.attach`)."""
+        self.network.delivered += 1
+        if self._direct:
+            self.protocol.on_message(self, event.src, event.msg)
+            if self._hold:
+                self._hold = 0.0
+            return
+        self.receive(event.src, event.msg)
 
     def request(self, request: Request) -> bool:
         """A client operation arrives; False if the node is down (the client will time out)."""

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 import simpy
 from simpy.core import NORMAL
 
-from sim.engine.events import Call
+from sim.engine.events import Delivery
 from sim.engine.rng import RandomStreams
 from sim.network.latency import sampler
-from sim.network.links import LinkTable
+from sim.network.links import Link, LinkTable
 from sim.scenario.model import Network as NetworkConfig
 
 if TYPE_CHECKING:
@@ -52,18 +52,84 @@ class Network:
         self._duplicate: float | None = None
         self._delay: dict[tuple[str, str], float] = {}
         self._disturbed = False
+        # The fast path is for an undisturbed network with tracing off: `_slow` says otherwise.
+        self._slow = recorder.tracing
+        self._inbox: dict[str, list[Callable[[Any], None]]] = {}  # dst -> its events' callbacks
+        self._fanout: dict[str, tuple[tuple[str, ...], list[tuple[str, Link, Any]]]] = {}
+        self._queue: list[Any] = env._queue  # SimPy's heap: a Delivery is no full Event
+        self._eid = env._eid
         self.sent = self.delivered = self.dropped = self.duplicated = 0
 
-    def attach(self, node: str, receiver: Receiver) -> None:
+    def attach(
+        self, node: str, receiver: Receiver, deliver: Callable[[Any], None] | None = None
+    ) -> None:
+        """``receiver(src, msg)`` takes the node's messages. ``deliver(event)``, if given, is the
+        same thing called with the in-flight event itself (one call fewer per message); it must
+        count the delivery (``network.delivered += 1``). With tracing on it is not used."""
         self.receivers[node] = receiver
+        if deliver is None or self.recorder.tracing:
+            self._inbox[node] = [self._arrive]
+        else:
+            self._inbox[node] = [deliver]
 
     # --- node to node -------------------------------------------------------------------------
 
     def send(self, src: str, dst: str, msg: Any, hold: float = 0.0) -> None:
         """Send ``msg``; ``hold`` delays departure (the sender waits for its disk)."""
-        # The hot path of the whole simulator: one link look-up, the draws, one heap push.
+        # The hot path of the whole simulator: one link look-up, a latency, one heap push.
         self.sent += 1
         link = self._links.get((src, dst)) or self.links.get(src, dst)
+        if self._slow or link.loss or link.duplicate:
+            self._send(src, dst, link, msg, hold)
+            return
+        latencies = link.latencies
+        arrival = self.env._now + hold + (latencies.pop() if latencies else link.draw())
+        if self.fifo:
+            if arrival < link.last:
+                arrival = link.last
+            link.last = arrival
+        event = Delivery.__new__(Delivery)
+        event.callbacks = self._inbox[dst]
+        event.src = src
+        event.dst = dst
+        event.msg = msg
+        heappush(self._queue, (arrival, NORMAL, next(self._eid), event))
+
+    def broadcast(self, src: str, peers: tuple[str, ...], msg: Any, hold: float = 0.0) -> None:
+        """``send`` to each of ``peers`` in order, the per-peer work inlined."""
+        if self._slow:
+            for dst in peers:
+                self.send(src, dst, msg, hold)
+            return
+        fanout = self._fanout.get(src)
+        if fanout is None or fanout[0] is not peers:
+            get = self.links.get
+            fanout = self._fanout[src] = (
+                peers,
+                [(dst, get(src, dst), self._inbox[dst]) for dst in peers],
+            )
+        self.sent += len(peers)
+        now = self.env._now + hold
+        fifo, queue, eid = self.fifo, self._queue, self._eid
+        for dst, link, inbox in fanout[1]:
+            if link.loss or link.duplicate:
+                self._send(src, dst, link, msg, hold)
+                continue
+            latencies = link.latencies
+            arrival = now + (latencies.pop() if latencies else link.draw())
+            if fifo:
+                if arrival < link.last:
+                    arrival = link.last
+                link.last = arrival
+            event = Delivery.__new__(Delivery)
+            event.callbacks = inbox
+            event.src = src
+            event.dst = dst
+            event.msg = msg
+            heappush(queue, (arrival, NORMAL, next(eid), event))
+
+    def _send(self, src: str, dst: str, link: Link, msg: Any, hold: float) -> None:
+        """``send`` with faults, loss, duplication or tracing in play (``sent`` is counted)."""
         loss, duplicate, extra = link.loss, link.duplicate, hold
         if self._disturbed:
             if (self._group is not None and self._group[src] != self._group[dst]) or (
@@ -84,8 +150,7 @@ class Network:
         if duplicate and link.fate.uniform() < duplicate:
             copies = 2
             self.duplicated += 1
-        env = self.env
-        now = env._now
+        now = self.env._now
         for _ in range(copies):
             latencies = link.latencies
             arrival = now + extra + (latencies.pop() if latencies else link.draw())
@@ -95,19 +160,15 @@ class Network:
                 link.last = arrival
             if self.recorder.tracing:
                 self.recorder.trace("send", src=src, dst=dst, msg=msg, arrive=arrival)
-            event = Call.__new__(Call)
-            event.env = env
-            event.callbacks = [self._arrive]
-            event._value = (src, dst, msg)
-            event._ok = True
-            heappush(env._queue, (arrival, NORMAL, next(env._eid), event))
+            event = Delivery.__new__(Delivery)
+            event.callbacks = self._inbox[dst]
+            event.src = src
+            event.dst = dst
+            event.msg = msg
+            heappush(self._queue, (arrival, NORMAL, next(self._eid), event))
 
-    def broadcast(self, src: str, peers: Iterable[str], msg: Any, hold: float = 0.0) -> None:
-        for dst in peers:
-            self.send(src, dst, msg, hold)
-
-    def _arrive(self, event: Any) -> None:
-        src, dst, msg = event._value
+    def _arrive(self, event: Delivery) -> None:
+        src, dst, msg = event.src, event.dst, event.msg
         self.delivered += 1
         if self.recorder.tracing:
             self.recorder.trace("deliver", src=src, dst=dst, msg=msg)
@@ -189,3 +250,4 @@ class Network:
             or self._duplicate is not None
             or self._delay
         )
+        self._slow = self._disturbed or self.recorder.tracing
