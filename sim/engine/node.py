@@ -66,7 +66,7 @@ class NodeHost:
         self._busy_until = 0.0
         self._disk_free = 0.0
         self._hold = 0.0  # departure delay of sends in the current handler (persist)
-        self._timers: dict[str, object] = {}
+        self._timers: dict[str, list[float]] = {}  # name -> [deadline, pending event's time]
         self._frozen: deque[tuple[Callable[..., None], tuple[Any, ...]]] = deque()
         self._direct = False  # see _update_direct
         self._update_direct()
@@ -89,9 +89,19 @@ class NodeHost:
         self.network.broadcast(self.node_id, self.peers, msg, self._hold)
 
     def set_timer(self, name: str, delay: float) -> None:
-        token = object()
-        self._timers[name] = token
-        call_later(self.env, delay / self.clock_rate, self._timer_fired, (self._life, name, token))
+        # A timer is [deadline, time of its pending event]. Setting it later than its pending
+        # event only moves the deadline, and the event waits for the rest when it comes: a
+        # leader's heartbeats reset every follower's election timer, and an event per reset
+        # would be most of Raft's events.
+        now = self.env._now
+        deadline = now + delay / self.clock_rate
+        timer = self._timers.get(name)
+        if timer is not None and timer[1] <= deadline:
+            timer[0] = deadline
+            return
+        timer = [deadline, deadline]
+        self._timers[name] = timer
+        call_later(self.env, deadline - now, self._timer_fired, (self._life, name, timer))
 
     def cancel_timer(self, name: str) -> None:
         self._timers.pop(name, None)
@@ -149,19 +159,31 @@ class NodeHost:
         return True
 
     def _timer_fired(self, event: Any) -> None:
-        life, name, token = event._value
-        if life != self._life or self._timers.get(name) is not token:
+        life, name, timer = event._value
+        current = self._timers.get(name)
+        if life != self._life or current is None or current is not timer:
             return  # cancelled, replaced, or set before a crash
+        if current[0] > self.env._now:
+            self._rearm(name, current)  # set again meanwhile: wait for the rest
+            return
         if self.recorder.tracing:
             self.recorder.trace("timer", node=self.node_id, name=name)
-        self._enter(self._on_timer, (name, token), 0.0)
+        self._enter(self._on_timer, (name, timer), 0.0)
 
-    def _on_timer(self, name: str, token: object) -> None:
+    def _on_timer(self, name: str, timer: list[float]) -> None:
         # A timer that waited (for the CPU, or through a pause) behind a handler that cancelled
-        # or set it again does not fire: a cancelled timer never fires.
-        if self._timers.get(name) is token:
-            del self._timers[name]
-            self.protocol.on_timer(self, name)
+        # or set it again does not fire now: a cancelled timer never fires, a moved one later.
+        if self._timers.get(name) is not timer:
+            return
+        if timer[0] > self.env._now:
+            self._rearm(name, timer)
+            return
+        del self._timers[name]
+        self.protocol.on_timer(self, name)
+
+    def _rearm(self, name: str, timer: list[float]) -> None:
+        timer[1] = timer[0]
+        call_later(self.env, timer[0] - self.env._now, self._timer_fired, (self._life, name, timer))
 
     def _enter(self, handler: Callable[..., None], args: tuple[Any, ...], cost: float) -> None:
         """Run a handler now if the CPU is free and it costs nothing, else queue it."""
