@@ -31,45 +31,24 @@ class RandomStreams:
 
 
 class DrawPool:
-    """Uniform, standard normal and standard exponential variates drawn from numpy in batches.
+    """Uniform variates in [0, 1) drawn from numpy in batches (loss and duplication draws).
 
     Drawing one float at a time from numpy costs about a microsecond of call overhead; the
     simulator draws per message, so it takes them from a batch instead. Batches grow from small
     (thousands of links each own a pool) to large (a busy link draws millions).
     """
 
-    __slots__ = ("_exponential", "_gen", "_normal", "_sizes", "_uniform")
+    __slots__ = ("_gen", "_size", "_uniform")
 
     def __init__(self, generator: np.random.Generator) -> None:
         self._gen = generator
         self._uniform: list[float] = []
-        self._normal: list[float] = []
-        self._exponential: list[float] = []
-        self._sizes = [16, 16, 16]
-
-    def _refill(self, which: int) -> list[float]:
-        size = self._sizes[which]
-        self._sizes[which] = min(size * 4, 8192)
-        if which == 0:
-            batch = self._gen.random(size)
-        elif which == 1:
-            batch = self._gen.standard_normal(size)
-        else:
-            batch = self._gen.standard_exponential(size)
-        # Reversed so that pop() hands them out in the order numpy drew them.
-        return batch[::-1].tolist()
+        self._size = 16
 
     def uniform(self) -> float:
         if not self._uniform:
-            self._uniform = self._refill(0)
+            batch = self._gen.random(self._size)
+            self._size = min(self._size * 4, 8192)
+            # Reversed so that pop() hands them out in the order numpy drew them.
+            self._uniform = batch[::-1].tolist()
         return self._uniform.pop()
-
-    def normal(self) -> float:
-        if not self._normal:
-            self._normal = self._refill(1)
-        return self._normal.pop()
-
-    def exponential(self) -> float:
-        if not self._exponential:
-            self._exponential = self._refill(2)
-        return self._exponential.pop()

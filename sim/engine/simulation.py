@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gc
 import time
-from typing import Any
 
 import simpy
 
@@ -97,6 +96,3 @@ class Simulation:
         scheduled = next(self.env._eid)
         self.events = scheduled - len(self.env._queue)
         return self
-
-    def node_states(self) -> dict[str, Any]:
-        return {node: dict(host.protocol.describe()) for node, host in self.hosts.items()}

@@ -20,7 +20,6 @@ class Recorder:
     ) -> None:
         self.nodes = nodes
         self.tracing = tracing
-        self.now = 0.0  # kept current by the Simulation's clock
         self.clock: Any = None
         self.trace_rows: list[tuple[float, str, dict[str, Any]]] = []
         self.decisions: list[tuple[str, int, OpId, float]] = []

@@ -94,6 +94,3 @@ class LinkTable:
             self._streams.generator(f"link:{src}->{dst}"),
             self._streams.pool(f"fate:{src}->{dst}"),
         )
-
-    def built(self) -> list[Link]:
-        return list(self.table.values())

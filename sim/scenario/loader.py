@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 from sim.protocols.registry import get_protocol, protocol_names
 from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.faults import check_fault_names
-from sim.scenario.model import Scenario
+from sim.scenario.model import LATENCY_TAGS, Scenario
 from sim.scenario.overrides import apply_overrides
 from sim.scenario.sweep import apply_point
 from sim.scenario.yaml_positions import KEY_MARK, Path, YamlProblem, load_with_positions
@@ -314,20 +314,11 @@ def _has(node: Any, part: Any) -> bool:
 
 
 def _is_tag(part: str) -> bool:
-    return "[" in part or part in {
-        "constant",
-        "uniform",
-        "normal",
-        "lognormal",
-        "exponential",
-        "pareto",
-        "empirical",
-        "duration",
-        "int",
-        "list",
-        "str",
-        "float",
-    }
+    """A part of a pydantic error location that names a union member, not a key of the data."""
+    return "[" in part or part in LATENCY_TAGS or part in _TYPE_TAGS
+
+
+_TYPE_TAGS = frozenset({"int", "list", "str", "float"})  # members of unions such as `nodes`
 
 
 def _message(error: Any, path: Path, data: Any, model: type[BaseModel]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import typing
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -99,6 +100,13 @@ Latency = Annotated[
     | Annotated[Constant, Tag("duration")],
     Discriminator(_dist_tag),
 ]
+LATENCY_TAGS = frozenset(
+    meta.tag
+    for member in typing.get_args(typing.get_args(Latency)[0])
+    for meta in typing.get_args(member)[1:]
+    if isinstance(meta, Tag)
+)
+"""The union tags pydantic puts in error locations of a latency (not keys of the file)."""
 
 
 class Link(Strict):
