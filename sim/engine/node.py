@@ -23,6 +23,7 @@ import numpy as np
 import simpy
 
 from sim.engine.events import call_later
+from sim.engine.rng import DrawPool
 from sim.protocols.base import Op, Protocol, Request, Result
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ class NodeHost:
         self.nodes = nodes
         self.peers = tuple(n for n in nodes if n != node_id)
         self.rng = rng
+        self._uniforms = DrawPool(rng)
         self.durable: dict[str, Any] = {}
         self.network = network
         self.recorder = recorder
@@ -105,6 +107,10 @@ class NodeHost:
 
     def cancel_timer(self, name: str) -> None:
         self._timers.pop(name, None)
+
+    def uniform(self, low: float, high: float) -> float:
+        # numpy's uniform(low, high) is low + (high - low) * random(): the same double here.
+        return low + (high - low) * self._uniforms.uniform()
 
     def reply(self, request: Request, result: Result) -> None:
         self._reply_sink(self.node_id, request, result, self._hold)

@@ -45,6 +45,9 @@ class FakeContext:
     def cancel_timer(self, name: str) -> None:
         self.timers.pop(name, None)
 
+    def uniform(self, low: float, high: float) -> float:
+        return float(self.rng.uniform(low, high))
+
     def reply(self, request: Request, result: Result) -> None:
         self.replies.append((request, result))
 

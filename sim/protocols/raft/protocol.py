@@ -328,7 +328,7 @@ class Raft(Protocol):
             if self.cfg.candidate_backoff:
                 scale = 2 ** min(self._failed_elections, _MAX_BACKOFF_DOUBLINGS)
                 low, high = low * scale, high * scale
-        ctx.set_timer("election", float(ctx.rng.uniform(low, high)))
+        ctx.set_timer("election", ctx.uniform(low, high))
 
     def _heard_leader_recently(self, ctx: Context) -> bool:
         return self.role == "leader" or ctx.now - self._leader_contact < self._min_timeout
