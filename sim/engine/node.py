@@ -72,7 +72,7 @@ class NodeHost:
         self._frozen: deque[tuple[Callable[..., None], tuple[Any, ...]]] = deque()
         self._direct = False  # see _update_direct
         self._update_direct()
-        network.attach(node_id, self.receive, self._deliver)
+        network.attach(node_id, self.receive, self)
 
     def _update_direct(self) -> None:
         """Messages may skip the queue when the node is up, running, and costs no CPU time."""

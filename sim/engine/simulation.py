@@ -12,6 +12,7 @@ import time
 
 import simpy
 
+from sim.engine.loop import run_until
 from sim.engine.node import NodeHost
 from sim.engine.rng import RandomStreams
 from sim.faults import FaultSchedule
@@ -87,7 +88,7 @@ class Simulation:
         collecting = gc.isenabled()
         gc.disable()
         try:
-            self.env.run(until=self.scenario.duration)
+            run_until(self.env, self.scenario.duration, self.network)
         finally:
             if collecting:
                 gc.enable()

@@ -55,22 +55,24 @@ class Network:
         # The fast path is for an undisturbed network with tracing off: `_slow` says otherwise.
         self._slow = recorder.tracing
         self._inbox: dict[str, list[Callable[[Any], None]]] = {}  # dst -> its events' callbacks
-        self._fanout: dict[str, tuple[tuple[str, ...], list[tuple[str, Link, Any]]]] = {}
+        self._hosts: dict[str, Any] = {}  # dst -> its NodeHost, for Delivery.host
+        self._fanout: dict[str, tuple[tuple[str, ...], list[tuple[str, Link, Any, Any]]]] = {}
         self._queue: list[Any] = env._queue  # SimPy's heap: a Delivery is no full Event
         self._eid = env._eid
         self.sent = self.delivered = self.dropped = self.duplicated = 0
 
-    def attach(
-        self, node: str, receiver: Receiver, deliver: Callable[[Any], None] | None = None
-    ) -> None:
-        """``receiver(src, msg)`` takes the node's messages. ``deliver(event)``, if given, is the
-        same thing called with the in-flight event itself (one call fewer per message); it must
-        count the delivery (``network.delivered += 1``). With tracing on it is not used."""
+    def attach(self, node: str, receiver: Receiver, host: Any = None) -> None:
+        """``receiver(src, msg)`` takes the node's messages. ``host``, if given, is the node's
+        NodeHost: its messages then go to ``host._deliver(event)`` (one call fewer per message;
+        it counts the delivery), or straight to its protocol from `sim.engine.loop`. With
+        tracing on it is not used: every delivery goes through `_arrive`, which traces it."""
         self.receivers[node] = receiver
-        if deliver is None or self.recorder.tracing:
+        if host is None or self.recorder.tracing:
             self._inbox[node] = [self._arrive]
+            self._hosts[node] = None
         else:
-            self._inbox[node] = [deliver]
+            self._inbox[node] = [host._deliver]
+            self._hosts[node] = host
 
     # --- node to node -------------------------------------------------------------------------
 
@@ -92,6 +94,7 @@ class Network:
             link.last = arrival
         event = Delivery.__new__(Delivery)
         event.callbacks = self._inbox[dst]
+        event.host = self._hosts[dst]
         event.src = src
         event.dst = dst
         event.msg = msg
@@ -108,12 +111,12 @@ class Network:
             get = self.links.get
             fanout = self._fanout[src] = (
                 peers,
-                [(dst, get(src, dst), self._inbox[dst]) for dst in peers],
+                [(dst, get(src, dst), self._inbox[dst], self._hosts[dst]) for dst in peers],
             )
         self.sent += len(peers)
         now = self.env._now + hold
         fifo, queue, eid = self.fifo, self._queue, self._eid
-        for dst, link, inbox in fanout[1]:
+        for dst, link, inbox, host in fanout[1]:
             if link.loss or link.duplicate:
                 self._send(src, dst, link, msg, hold)
                 continue
@@ -125,6 +128,7 @@ class Network:
                 link.last = arrival
             event = Delivery.__new__(Delivery)
             event.callbacks = inbox
+            event.host = host
             event.src = src
             event.dst = dst
             event.msg = msg
@@ -164,6 +168,7 @@ class Network:
                 self.recorder.trace("send", src=src, dst=dst, msg=msg, arrive=arrival)
             event = Delivery.__new__(Delivery)
             event.callbacks = self._inbox[dst]
+            event.host = self._hosts[dst]
             event.src = src
             event.dst = dst
             event.msg = msg

@@ -12,13 +12,14 @@ knows); the client carries on under a fresh process id.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import simpy
 
-from sim.engine.events import call_later
+from sim.engine.events import call_at, call_later
 from sim.protocols.base import Request, Result
 from sim.scenario.model import Workload
 from sim.workload.operations import OperationMaker
@@ -69,6 +70,12 @@ class Clients:
         self._next_process = config.clients
         self._free_processes: list[int] = []  # open loop: processes idle and reusable
         self._guess = [self.nodes[0]] * config.clients  # where each client thinks the leader is
+        # Every operation times out the same time after its invocation, so deadlines come due in
+        # the order operations were issued: one queue and one pending event for them all, rather
+        # than an event per operation that would sit in the simulator's heap for the whole
+        # timeout (thousands of them, making every heap operation slower).
+        self._deadlines: deque[tuple[float, int]] = deque()  # (deadline, op_id), oldest first
+        self._watching = False  # whether an event is pending for the oldest deadline
 
     def start(self) -> None:
         if self.config.clients == 0:
@@ -123,7 +130,10 @@ class Clients:
                 "invoke", client=client, process=process, node=node, op_id=op_id, op=op, key=key
             )
         self._send(pending)
-        call_later(self.env, self.config.timeout, self._timed_out, op_id)
+        self._deadlines.append((pending.invoked + self.config.timeout, op_id))
+        if not self._watching:
+            self._watching = True
+            call_at(self.env, pending.invoked + self.config.timeout, self._deadline_due, None)
         return True
 
     def _take_process(self, client: int) -> int:
@@ -197,8 +207,19 @@ class Clients:
     def _next_node(self, node: str) -> str:
         return self.nodes[(self.nodes.index(node) + 1) % len(self.nodes)]
 
-    def _timed_out(self, event: Any) -> None:
-        pending = self.pending.get(event._value)
+    def _deadline_due(self, _event: Any) -> None:
+        """Time out every operation whose deadline has come and that is still waiting, oldest
+        first, then wait for the next deadline."""
+        deadlines, now = self._deadlines, self.env._now
+        while deadlines and deadlines[0][0] <= now:
+            self._timed_out(deadlines.popleft()[1])
+        if deadlines:
+            call_at(self.env, deadlines[0][0], self._deadline_due, None)
+        else:
+            self._watching = False
+
+    def _timed_out(self, op_id: int) -> None:
+        pending = self.pending.get(op_id)
         if pending is None:
             return
         client = pending.request.client

@@ -88,3 +88,24 @@ def test_request_to_a_crashed_node_times_out_unknown() -> None:
     assert after and {row[-1] for row in after} == {"unknown"}
     assert all(row[8] == 100.0 for row in after if row[8] is not None)
     assert {row[-1] for row in result.request_rows if row[6] < 298} == {"ok"}
+
+
+def test_open_loop_operations_time_out_in_order_each_at_its_deadline() -> None:
+    """Many operations outstanding at once (open loop, the target crashed): each ends `unknown`
+    exactly `timeout` after its invocation, none early, none twice, and every one before the
+    end of the run whose deadline came."""
+    scenario = make_scenario(
+        duration="1s",
+        cluster={"nodes": 3, "protocol": "seed", "params": {"quorum": "majority"}},
+        network={"latency": "1ms"},
+        workload={"clients": 3, "mode": "open", "rate": 2000, "target": "n1", "timeout": "50ms"},
+        faults=[{"at": "300ms", "crash": "n1"}],
+    )
+    result = run(scenario)
+    lost = [row for row in result.request_rows if row[-1] == "unknown" and row[7] is not None]
+    assert len(lost) > 500  # ~2000/s for 0.65 s, all outstanding 50 ms at a time
+    assert all(row[7] == row[6] + 50.0 for row in lost)
+    assert len({row[0] for row in lost}) == len(lost)
+    invoked_late = [row for row in result.request_rows if 300 <= row[6] <= 949]
+    assert {row[-1] for row in invoked_late} == {"unknown"}
+    assert all(row[7] is not None for row in invoked_late)  # their deadline came before 1 s
