@@ -13,7 +13,8 @@ from sim.protocols.base import Op, OpId
 @dataclass(slots=True)
 class ReplicaSafety:
     invoked: dict[int, tuple[str, str | None, Any]] = field(default_factory=dict)
-    chosen: dict[int, tuple[OpId, str, float]] = field(default_factory=dict)  # index -> first
+    # index -> the first decision: op id, node, time, the Op itself, and whether it was valid
+    chosen: dict[int, tuple[OpId, str, float, Op, bool]] = field(default_factory=dict)
     applied: dict[str, int] = field(default_factory=dict)  # node -> highest index, no gaps
     violations: list[dict[str, Any]] = field(default_factory=list)
     max_violations: int = 100
@@ -21,20 +22,26 @@ class ReplicaSafety:
     def invoke(self, op_id: int, op: str, key: str | None, value: Any) -> None:
         self.invoked[op_id] = (op, key, value)
 
-    def decide(self, node: str, index: int, op: Op, now: float) -> None:
+    def decide(self, node: str, index: int, op: Op, now: float) -> bool:
+        """Check one replica's decision; True if it is the first decision of ``index``."""
         first = self.chosen.get(index)
         if first is None:
-            self.chosen[index] = (op.op_id, node, now)
-        elif first[0] != op.op_id:
-            self._violate(
-                "agreement",
-                f"index {index}: {first[1]} decided op {first[0]} at {first[2]:.3f} ms, "
-                f"{node} decided op {op.op_id} at {now:.3f} ms",
-                index=index,
-                nodes=[first[1], node],
-                ops=[first[0], op.op_id],
-                times=[first[2], now],
-            )
+            valid = self._valid(node, index, op, now)
+            self.chosen[index] = (op.op_id, node, now, op, valid)
+        elif first[3] is not op or not first[4]:
+            # The common case skips this: replicas deciding the very Op object the first one
+            # decided, found valid (messages carry the same object from node to node).
+            if first[0] != op.op_id:
+                self._violate(
+                    "agreement",
+                    f"index {index}: {first[1]} decided op {first[0]} at {first[2]:.3f} ms, "
+                    f"{node} decided op {op.op_id} at {now:.3f} ms",
+                    index=index,
+                    nodes=[first[1], node],
+                    ops=[first[0], op.op_id],
+                    times=[first[2], now],
+                )
+            self._valid(node, index, op, now)
         previous = self.applied.get(node, 0)
         if index == previous + 1:
             self.applied[node] = index
@@ -48,6 +55,10 @@ class ReplicaSafety:
                 times=[now],
             )
             self.applied[node] = index
+        return first is None
+
+    def _valid(self, node: str, index: int, op: Op, now: float) -> bool:
+        """Validity: a decided client op is one a client invoked, as it was invoked."""
         if isinstance(op.op_id, int):
             invoked = self.invoked.get(op.op_id)
             if invoked is None or invoked != (op.op, op.key, _plain(op.value)):
@@ -60,6 +71,8 @@ class ReplicaSafety:
                     ops=[op.op_id],
                     times=[now],
                 )
+                return False
+        return True
 
     def restarted(self, node: str) -> None:
         """A restarted node re-applies from index 1 (its state machine is volatile)."""

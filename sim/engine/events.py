@@ -8,40 +8,52 @@ from typing import Any
 
 import simpy
 from simpy.core import NORMAL
-from simpy.events import Event
 
 
-class Call(Event):
-    """An event that runs ``callback(event)`` at its time; the payload is ``event._value``.
+class Call:
+    """``fn(arg)`` at a simulated time: a timer, a client's next step, a fault.
 
-    It skips Timeout's checks and argument handling; a delivery or a timer is one of these, which
-    is what keeps quorumsim near the speed of bare SimPy timeouts.
+    Not a SimPy `Event`: it has no environment, value or callbacks list of its own, only what
+    `sim.engine.loop` reads. SimPy's own loop (``env.run``, ``env.step``) reads ``callbacks`` and
+    ``_ok``; the property gives it a list that makes the same call, so both loops run it.
     """
 
+    __slots__ = ("arg", "fn")
+    _ok = True
 
-def call_later(
-    env: simpy.Environment, delay: float, callback: Callable[[Any], None], payload: Any
-) -> Call:
+    fn: Callable[[Any], object]
+    arg: Any
+
+    @property
+    def callbacks(self) -> list[Callable[[Any], None]]:
+        return [self._fire]
+
+    @callbacks.setter
+    def callbacks(self, _value: Any) -> None:
+        pass  # SimPy clears the list after the call; there is none to clear
+
+    def _fire(self, _event: Any) -> None:
+        self.fn(self.arg)
+
+
+def call_later(env: simpy.Environment, delay: float, fn: Callable[[Any], object], arg: Any) -> Call:
+    """Schedule ``fn(arg)`` ``delay`` after now (after the events already due at that time)."""
     event = Call.__new__(Call)
-    event.env = env
-    event.callbacks = [callback]
-    event._value = payload
-    event._ok = True
-    env.schedule(event, NORMAL, delay)
+    event.fn = fn
+    event.arg = arg
+    queue: list[Any] = env._queue  # SimPy's heap; it takes any object its loop can run
+    heappush(queue, (env._now + delay, NORMAL, next(env._eid), event))
     return event
 
 
-def call_at(
-    env: simpy.Environment, time: float, callback: Callable[[Any], None], payload: Any
-) -> Call:
+def call_at(env: simpy.Environment, time: float, fn: Callable[[Any], object], arg: Any) -> Call:
     """`call_later` at an absolute ``time`` (>= now): ``now + (time - now)`` is not always
     ``time`` in floating point, and a deadline must come due exactly when it was set to."""
     event = Call.__new__(Call)
-    event.env = env
-    event.callbacks = [callback]
-    event._value = payload
-    event._ok = True
-    heappush(env._queue, (time, NORMAL, next(env._eid), event))
+    event.fn = fn
+    event.arg = arg
+    queue: list[Any] = env._queue
+    heappush(queue, (time, NORMAL, next(env._eid), event))
     return event
 
 

@@ -5,7 +5,8 @@ callbacks. This loop does the same, in the same order, with the same stop event,
 method call fewer per event. A message delivery, the most common event by far, goes straight to
 its node: the loop counts it and hands the message to the node's protocol when the node takes it
 at once (up, not paused, no CPU cost), which is `NodeHost._deliver` inlined. Every other event
-(SimPy processes, timeouts, the engine's `Call`s) runs its callbacks exactly as `step` would.
+(SimPy processes and timeouts, other deliveries) runs its callbacks exactly as `step` would; a
+`Call` makes its one call.
 
 Any SimPy event may be scheduled on the environment; `env.run()` still works on the same queue
 (a `Delivery` keeps the callbacks SimPy reads).
@@ -20,7 +21,7 @@ import simpy
 from simpy.core import URGENT
 from simpy.events import Event
 
-from sim.engine.events import Delivery
+from sim.engine.events import Call, Delivery
 
 if TYPE_CHECKING:
     from sim.network.network import Network
@@ -42,7 +43,8 @@ def run_until(env: simpy.Environment, until: float, network: Network | None = No
         while True:
             now, _, _, event = heappop(queue)
             env._now = now
-            if event.__class__ is Delivery:
+            kind = event.__class__
+            if kind is Delivery:
                 host = event.host
                 if host is not None and host._direct:
                     # NodeHost._deliver, inlined (see its docstring).
@@ -51,6 +53,9 @@ def run_until(env: simpy.Environment, until: float, network: Network | None = No
                     if host._hold:
                         host._hold = 0.0
                     continue
+            elif kind is Call:
+                event.fn(event.arg)
+                continue
             elif event is stop:
                 return
             callbacks, event.callbacks = event.callbacks, None

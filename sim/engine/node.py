@@ -24,7 +24,7 @@ import simpy
 
 from sim.engine.events import call_later
 from sim.engine.rng import DrawPool
-from sim.protocols.base import Op, Protocol, Request, Result
+from sim.protocols.base import Protocol, Request, Result
 
 if TYPE_CHECKING:
     from sim.metrics.recorder import Recorder
@@ -73,6 +73,8 @@ class NodeHost:
         self._direct = False  # see _update_direct
         self._update_direct()
         network.attach(node_id, self.receive, self)
+        # Context.decide: the recorder's, bound to this node (called per replica per entry).
+        self.decide = recorder.decider(node_id, lambda: self.protocol)
 
     def _update_direct(self) -> None:
         """Messages may skip the queue when the node is up, running, and costs no CPU time."""
@@ -115,9 +117,6 @@ class NodeHost:
     def reply(self, request: Request, result: Result) -> None:
         self._reply_sink(self.node_id, request, result, self._hold)
 
-    def decide(self, index: int, op: Op) -> None:
-        self.recorder.decide(self.node_id, index, op, self.protocol)
-
     def persist(self, key: str, value: Any) -> None:
         # All persists of one handler are one write (one fsync), as a real server batches them.
         self.durable[key] = value
@@ -159,13 +158,17 @@ class NodeHost:
 
     def request(self, request: Request) -> bool:
         """A client operation arrives; False if the node is down (the client will time out)."""
+        if self._direct:  # as `_enter` would run it, without the queue's checks
+            self.protocol.on_request(self, request)
+            self._hold = 0.0
+            return True
         if not self.up:
             return False
         self._enter(self.protocol.on_request, (self, request), self.processing)
         return True
 
-    def _timer_fired(self, event: Any) -> None:
-        life, name, timer = event._value
+    def _timer_fired(self, due: tuple[int, str, list[float]]) -> None:
+        life, name, timer = due
         current = self._timers.get(name)
         if life != self._life or current is None or current is not timer:
             return  # cancelled, replaced, or set before a crash
@@ -204,8 +207,8 @@ class NodeHost:
         self._busy_until = start + cost
         call_later(self.env, self._busy_until - now, self._dequeue, (self._life, handler, args))
 
-    def _dequeue(self, event: Any) -> None:
-        life, handler, args = event._value
+    def _dequeue(self, queued: tuple[int, Callable[..., None], tuple[Any, ...]]) -> None:
+        life, handler, args = queued
         if life == self._life:
             if self.paused:
                 self._frozen.append((handler, args))

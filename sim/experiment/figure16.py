@@ -37,6 +37,7 @@ import numpy as np
 import simpy
 
 from sim.engine.events import call_later
+from sim.engine.node import NodeHost
 from sim.engine.simulation import Simulation
 from sim.metrics.recovery import leader_recoveries
 from sim.protocols.base import Request
@@ -146,8 +147,8 @@ def recovery_trial(scenario: Scenario, seed: int, short_logs: int = 2) -> float:
     return recoveries[0] if recoveries else math.inf
 
 
-def _start(event: Any) -> None:
-    event._value.start()
+def _start(host: NodeHost) -> None:
+    host.start()
 
 
 def _crash_the_leader(

@@ -49,7 +49,7 @@ class Nemesis:
     def start(self) -> None:
         call_later(self.env, self.at, self._strike, None)
 
-    def _strike(self, _event: Any) -> None:
+    def _strike(self, _: None) -> None:
         if self.spec.stop is not None and self.env.now >= self.spec.stop:
             return
         kinds = self.spec.kinds

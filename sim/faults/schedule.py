@@ -7,7 +7,8 @@ but what the fault does.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -36,8 +37,8 @@ class FaultSchedule:
             else:
                 call_later(self.env, fault.at, self._fire, fault)
 
-    def _fire(self, event: Any) -> None:
-        self.fire(event._value, self.rng)
+    def _fire(self, fault: Fault) -> None:
+        self.fire(fault, self.rng)
 
     def fire(self, fault: Fault, rng: np.random.Generator) -> None:
         """Apply ``fault`` now and schedule its undo ``for`` later."""
@@ -46,5 +47,5 @@ class FaultSchedule:
             call_later(self.env, fault.for_, _run_undo, undo)
 
 
-def _run_undo(event: Any) -> None:
-    event._value()
+def _run_undo(undo: Callable[[], None]) -> None:
+    undo()

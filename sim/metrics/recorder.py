@@ -3,7 +3,7 @@ the end. Tracing off costs one attribute test per event."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sim.checks.invariants import Invariant, InvariantChecks
@@ -23,7 +23,7 @@ class Recorder:
         self.clock: Any = None
         self.trace_rows: list[tuple[float, str, dict[str, Any]]] = []
         self.decisions: list[tuple[str, int, OpId, float]] = []
-        self.proposed: dict[tuple[str, OpId], float] = {}
+        self.proposed: dict[str, dict[OpId, float]] = {n: {} for n in nodes}  # node -> op -> at
         self.commit_latencies: list[float] = []
         self.requests: list[tuple[Any, ...]] = []
         self.history: list[dict[str, Any]] = []
@@ -46,24 +46,34 @@ class Recorder:
     def decide(self, node: str, index: int, op: Op, state: Any = None) -> None:
         """A replica decides ``op`` at ``index``; ``state`` (its protocol instance) is for the
         protocol's invariants only."""
-        now = self.time()
-        self.decisions.append((node, index, op.op_id, now))
-        first = index not in self.safety.chosen
-        self.safety.decide(node, index, op, now)
-        if first and self.invariants is not None:
-            self.invariants.commit(node, index, op, now, state)
-        started = self.proposed.pop((node, op.op_id), None)
-        if started is not None:
-            self.commit_latencies.append(now - started)
-        if self.tracing:
-            self.trace("decide", node=node, index=index, op_id=op.op_id)
+        self.decider(node, lambda: state)(index, op)
+
+    def decider(self, node: str, state_of: Callable[[], Any]) -> Callable[[int, Op], None]:
+        """`decide` for one node, as a function of (index, op): every replica calls it for every
+        entry, so what it needs is bound once here. ``state_of()`` gives the node's protocol
+        instance for the invariants."""
+        decisions, safety, proposed = self.decisions, self.safety.decide, self.proposed[node]
+        latencies, invariants, clock = self.commit_latencies, self.invariants, self.clock
+
+        def decide(index: int, op: Op) -> None:
+            now = float(clock._now)
+            decisions.append((node, index, op.op_id, now))
+            if safety(node, index, op, now) and invariants is not None:
+                invariants.commit(node, index, op, now, state_of())
+            started = proposed.pop(op.op_id, None)
+            if started is not None:
+                latencies.append(now - started)
+            if self.tracing:
+                self.trace("decide", node=node, index=index, op_id=op.op_id)
+
+        return decide
 
     def event(self, node: str, event: str, fields: dict[str, Any], state: Any = None) -> None:
         """A protocol's ``ctx.emit``: the events the metrics know, and everything in the trace.
         ``state`` (the emitting protocol instance) is for the protocol's invariants only."""
         now = self.time()
         if event == "proposed":
-            self.proposed[(node, fields["op_id"])] = now
+            self.proposed[node][fields["op_id"]] = now
         elif event == "election_started":
             row = self.elections.setdefault(fields["term"], [None, now, None])
             row[1] = min(row[1], now)

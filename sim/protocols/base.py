@@ -20,12 +20,16 @@ from pydantic import BaseModel, ConfigDict
 if TYPE_CHECKING:
     from sim.checks.invariants import Invariant
 
+# Requests, results and operations are values: nothing changes them once made (one Op travels to
+# every replica). They are not ``frozen`` dataclasses only because those cost twice as much to
+# build, and each client operation builds all three.
+
 OpId = int | str
 """Client operations have integer ids; entries a protocol makes itself (a Raft no-op, the
 article's bootstrap proposal) use a string id such as ``"noop:n1:3"``."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Request:
     """A client operation on the key-value store, as it arrives at a node."""
 
@@ -36,7 +40,7 @@ class Request:
     value: Any  # write: the new value; cas: [expected, new]; read: None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Result:
     """A node's answer to a client request.
 
@@ -53,7 +57,7 @@ class Result:
 OK = Result("ok")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Op:
     """An operation as it is ordered and decided by replicas (also entries a protocol makes)."""
 

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 MAX_IMMEDIATE_REDIRECTS = 4
 RETRY_DELAY_MS = 10.0
+_HISTORY_TYPE = {"ok": "ok", "fail": "fail", "unknown": "info"}  # outcome -> history line type
 
 
 @dataclass(slots=True)
@@ -82,7 +83,7 @@ class Clients:
             return
         if self.config.mode == "closed":
             for client in range(self.config.clients):
-                call_later(self.env, self.config.start, self._issue_event, client)
+                call_later(self.env, self.config.start, self._issue, client)
         else:
             call_later(self.env, self.config.start + self._interarrival(), self._arrival, None)
 
@@ -92,18 +93,16 @@ class Clients:
         rate = self.config.rate
         return float(self.rng.exponential(1000.0 / rate)) if rate > 0 else float("inf")
 
-    def _arrival(self, _event: Any) -> None:
+    def _arrival(self, _: None) -> None:
         client = int(self.rng.integers(self.config.clients))
         if self._issue(client):
             call_later(self.env, self._interarrival(), self._arrival, None)
 
-    def _issue_event(self, event: Any) -> None:
-        self._issue(event._value)
-
     def _issue(self, client: int) -> bool:
         """Invoke one operation; False once the workload is over."""
         limit = self.config.ops
-        if (limit is not None and self.issued >= limit) or self.env.now >= self.end:
+        now = float(self.env._now)
+        if (limit is not None and self.issued >= limit) or now >= self.end:
             return False
         self.issued += 1
         op_id = self.issued
@@ -111,7 +110,7 @@ class Clients:
         request = Request(op_id, client, op, key, value)
         process = self._take_process(client)
         node = self._choose_node(client)
-        pending = _Pending(request, process, node, float(self.env.now))
+        pending = _Pending(request, process, node, now)
         self.pending[op_id] = pending
         self.recorder.safety.invoke(op_id, op, key, value)
         self.recorder.history.append(
@@ -156,8 +155,8 @@ class Clients:
         host = self.hosts[pending.node]
         call_later(self.env, self.network.client_delay(), self._reach, (host, pending.request))
 
-    def _reach(self, event: Any) -> None:
-        host, request = event._value
+    def _reach(self, delivery: tuple[NodeHost, Request]) -> None:
+        host, request = delivery
         if self.recorder.tracing:
             self.recorder.trace("request", node=host.node_id, op_id=request.op_id)
         host.request(request)  # a crashed node loses it; the client will time out
@@ -169,8 +168,8 @@ class Clients:
         delay = hold + self.network.client_delay()
         call_later(self.env, delay, self._replied, (node, request, result))
 
-    def _replied(self, event: Any) -> None:
-        node, request, result = event._value
+    def _replied(self, answer: tuple[str, Request, Result]) -> None:
+        node, request, result = answer
         if self.recorder.tracing:
             self.recorder.trace("reply", node=node, op_id=request.op_id, status=result.status)
         pending = self.pending.get(request.op_id)
@@ -199,19 +198,21 @@ class Clients:
             # No leader known (an election is on): wait a little rather than spin.
             call_later(self.env, RETRY_DELAY_MS, self._resend, pending)
 
-    def _resend(self, event: Any) -> None:
-        pending = event._value
+    def _resend(self, pending: _Pending) -> None:
         if not pending.done:
             self._send(pending)
 
     def _next_node(self, node: str) -> str:
         return self.nodes[(self.nodes.index(node) + 1) % len(self.nodes)]
 
-    def _deadline_due(self, _event: Any) -> None:
+    def _deadline_due(self, _: None) -> None:
         """Time out every operation whose deadline has come and that is still waiting, oldest
         first, then wait for the next deadline."""
-        deadlines, now = self._deadlines, self.env._now
-        while deadlines and deadlines[0][0] <= now:
+        deadlines, now, pending = self._deadlines, self.env._now, self.pending
+        # Operations that ended meanwhile leave the queue too, whatever their deadline: the next
+        # event waits for the oldest one still running (about one event per timeout, not per
+        # operation).
+        while deadlines and (deadlines[0][0] <= now or deadlines[0][1] not in pending):
             self._timed_out(deadlines.popleft()[1])
         if deadlines:
             call_at(self.env, deadlines[0][0], self._deadline_due, None)
@@ -229,10 +230,10 @@ class Clients:
 
     def _complete(self, pending: _Pending, outcome: str, value: Any) -> None:
         request = pending.request
-        now = float(self.env.now)
+        now = float(self.env._now)
         pending.done = True
         del self.pending[request.op_id]
-        kind = {"ok": "ok", "fail": "fail", "unknown": "info"}[outcome]
+        kind = _HISTORY_TYPE[outcome]
         self.recorder.history.append(
             {
                 "process": pending.process,
@@ -264,7 +265,7 @@ class Clients:
         )
         self._release_process(request.client, pending.process, outcome)
         if self.config.mode == "closed":
-            call_later(self.env, self.config.think, self._issue_event, request.client)
+            call_later(self.env, self.config.think, self._issue, request.client)
 
     def _release_process(self, client: int, process: int, outcome: str) -> None:
         if outcome == "unknown":

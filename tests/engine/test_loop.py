@@ -49,13 +49,13 @@ def _build(seed: int) -> tuple[simpy.Environment, list[tuple[float, str]], _Netw
             yield env.timeout(delay)
             log.append((env.now, name))
             later = int(rng.integers(0, 3))
-            call_later(env, later, lambda e: log.append((env.now, e._value)), f"{name}+")
+            call_later(env, later, lambda label: log.append((env.now, label)), f"{name}+")
 
     for p in range(5):
         env.process(process(f"p{p}", [int(d) for d in rng.integers(0, 4, size=8)]))
     for i in range(40):
         at = float(rng.integers(0, 25))
-        call_at(env, at, lambda e: log.append((env.now, e._value)), f"call{i}")
+        call_at(env, at, lambda label: log.append((env.now, label)), f"call{i}")
         event = Delivery.__new__(Delivery)
         event.callbacks = [lambda e: log.append((env.now, f"callback {e.src}->{e.msg}"))]
         event.host = host if i % 2 else None
