@@ -73,6 +73,8 @@ class NodeHost:
         self._direct = False  # see _update_direct
         self._update_direct()
         network.attach(node_id, self.receive, self)
+        # Context.send(dst, msg) and Context.broadcast(msg): the network's, bound to this node.
+        self.send, self.broadcast = network.outbox(node_id, self.peers, self)
         # Context.decide: the recorder's, bound to this node (called per replica per entry).
         self.decide = recorder.decider(node_id, lambda: self.protocol)
 
@@ -85,12 +87,6 @@ class NodeHost:
     @property
     def now(self) -> float:
         return float(self.env._now)
-
-    def send(self, dst: str, msg: Any) -> None:
-        self.network.send(self.node_id, dst, msg, self._hold)
-
-    def broadcast(self, msg: Any) -> None:
-        self.network.broadcast(self.node_id, self.peers, msg, self._hold)
 
     def set_timer(self, name: str, delay: float) -> None:
         # A timer is [deadline, time of its pending event]. Setting it later than its pending

@@ -63,7 +63,7 @@ class LinkTable:
             if link.symmetric:
                 rules.append(_Rule(dst, src, link.latency, link.loss, link.duplicate))
         self._rules = tuple(rules)
-        self.table: dict[tuple[str, str], Link] = {}  # read directly on the network's hot path
+        self.table: dict[tuple[str, str], Link] = {}
         self._samplers: dict[int, Sampler] = {}
 
     def get(self, src: str, dst: str) -> Link:

@@ -39,7 +39,6 @@ class Network:
         self.nodes = nodes
         self.fifo = config.ordering == "fifo"
         self.links = LinkTable(config, streams)
-        self._links = self.links.table
         self.recorder = recorder
         self.receivers: dict[str, Receiver] = {}
         self._client_sample = sampler(config.client_latency)
@@ -56,7 +55,6 @@ class Network:
         self._slow = recorder.tracing
         self._inbox: dict[str, list[Callable[[Any], None]]] = {}  # dst -> its events' callbacks
         self._hosts: dict[str, Any] = {}  # dst -> its NodeHost, for Delivery.host
-        self._fanout: dict[str, tuple[tuple[str, ...], list[tuple[str, Link, Any, Any]]]] = {}
         self._queue: list[Any] = env._queue  # SimPy's heap: a Delivery is no full Event
         self._eid = env._eid
         self.sent = self.delivered = self.dropped = self.duplicated = 0
@@ -77,62 +75,85 @@ class Network:
     # --- node to node -------------------------------------------------------------------------
 
     def send(self, src: str, dst: str, msg: Any, hold: float = 0.0) -> None:
-        """Send ``msg``; ``hold`` delays departure (the sender waits for its disk)."""
-        # The hot path of the whole simulator: one link look-up, a latency, one heap push. The
-        # latency-and-push lines repeat `_send`'s on purpose: a shared helper is one more
-        # Python call per message (`broadcast` inlines them too).
+        """Send ``msg``; ``hold`` delays departure (the sender waits for its disk). Nodes send
+        through their `outbox`, which does the same faster."""
         self.sent += 1
-        link = self._links.get((src, dst)) or self.links.get(src, dst)
-        if self._slow or link.loss or link.duplicate:
-            self._send(src, dst, link, msg, hold)
-            return
-        latencies = link.latencies
-        arrival = self.env._now + hold + (latencies.pop() if latencies else link.draw())
-        if self.fifo:
-            if arrival < link.last:
-                arrival = link.last
-            link.last = arrival
-        event = Delivery.__new__(Delivery)
-        event.callbacks = self._inbox[dst]
-        event.host = self._hosts[dst]
-        event.src = src
-        event.dst = dst
-        event.msg = msg
-        heappush(self._queue, (arrival, NORMAL, next(self._eid), event))
+        self._send(src, dst, self.links.get(src, dst), msg, hold)
 
     def broadcast(self, src: str, peers: tuple[str, ...], msg: Any, hold: float = 0.0) -> None:
-        """``send`` to each of ``peers`` in order, the per-peer work inlined."""
-        if self._slow:
-            for dst in peers:
-                self.send(src, dst, msg, hold)
-            return
-        fanout = self._fanout.get(src)
-        if fanout is None or fanout[0] is not peers:
-            get = self.links.get
-            fanout = self._fanout[src] = (
-                peers,
-                [(dst, get(src, dst), self._inbox[dst], self._hosts[dst]) for dst in peers],
-            )
-        self.sent += len(peers)
-        now = self.env._now + hold
-        fifo, queue, eid = self.fifo, self._queue, self._eid
-        for dst, link, inbox, host in fanout[1]:
-            if link.loss or link.duplicate:
-                self._send(src, dst, link, msg, hold)
-                continue
+        """``send`` to each of ``peers`` in order."""
+        for dst in peers:
+            self.send(src, dst, msg, hold)
+
+    def outbox(
+        self, src: str, peers: tuple[str, ...], sender: Any
+    ) -> tuple[Callable[[str, Any], None], Callable[[Any], None]]:
+        """``send(dst, msg)`` and ``broadcast(msg)`` (to ``peers``, in order) for node ``src``,
+        held back by ``sender._hold`` (the node waits for its disk).
+
+        The hot path of the whole simulator: a route look-up, a latency, one heap push per
+        message, with everything else bound here once. The latency-and-push lines repeat
+        `_send`'s on purpose (a shared helper is one more Python call per message); `_send`
+        takes over whenever faults, loss, duplication or tracing are in play.
+        """
+        env, queue, eid, fifo, network = self.env, self._queue, self._eid, self.fifo, self
+        routes: dict[str, tuple[Link, Any, Any]] = {}  # dst -> link, its inbox, its host
+        fanout: list[tuple[str, Link, Any, Any]] = []  # the same for each peer, in order
+        new = Delivery.__new__
+
+        def route(dst: str) -> tuple[Link, Any, Any]:
+            # Built on first use: the destination may not be attached when the outbox is made.
+            found = routes[dst] = (self.links.get(src, dst), self._inbox[dst], self._hosts[dst])
+            return found
+
+        def send(dst: str, msg: Any) -> None:
+            link, inbox, host = routes.get(dst) or route(dst)
+            network.sent += 1
+            if network._slow or link.loss or link.duplicate:
+                network._send(src, dst, link, msg, sender._hold)
+                return
             latencies = link.latencies
-            arrival = now + (latencies.pop() if latencies else link.draw())
+            arrival = env._now + sender._hold + (latencies.pop() if latencies else link.draw())
             if fifo:
                 if arrival < link.last:
                     arrival = link.last
                 link.last = arrival
-            event = Delivery.__new__(Delivery)
+            event = new(Delivery)
             event.callbacks = inbox
             event.host = host
             event.src = src
             event.dst = dst
             event.msg = msg
             heappush(queue, (arrival, NORMAL, next(eid), event))
+
+        def broadcast(msg: Any) -> None:
+            if network._slow:
+                for dst in peers:
+                    send(dst, msg)
+                return
+            if not fanout:
+                fanout.extend((dst, *(routes.get(dst) or route(dst))) for dst in peers)
+            network.sent += len(fanout)
+            now = env._now + sender._hold
+            for dst, link, inbox, host in fanout:
+                if link.loss or link.duplicate:
+                    network._send(src, dst, link, msg, sender._hold)
+                    continue
+                latencies = link.latencies
+                arrival = now + (latencies.pop() if latencies else link.draw())
+                if fifo:
+                    if arrival < link.last:
+                        arrival = link.last
+                    link.last = arrival
+                event = new(Delivery)
+                event.callbacks = inbox
+                event.host = host
+                event.src = src
+                event.dst = dst
+                event.msg = msg
+                heappush(queue, (arrival, NORMAL, next(eid), event))
+
+        return send, broadcast
 
     def _send(self, src: str, dst: str, link: Link, msg: Any, hold: float) -> None:
         """``send`` with faults, loss, duplication or tracing in play (``sent`` is counted)."""
