@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -135,6 +136,10 @@ class Raft(Protocol):
         self.cfg = params
         self._majority = len(nodes) // 2 + 1
         self._min_timeout = params.election_timeout[0]
+        # Parameters read per message, as plain attributes (one look-up instead of two).
+        self._election_timeout = params.election_timeout
+        self._max_inflight = params.max_inflight
+        self._max_batch = params.max_batch
         # Persistent state (Figure 2), read back in on_start.
         self.term = 0
         self.voted_for: str | None = None
@@ -198,26 +203,16 @@ class Raft(Protocol):
                     ctx.set_timer("check_quorum", self._min_timeout)
 
     def on_message(self, ctx: Context, src: str, msg: Any) -> None:
-        match msg:
-            case PreVote():
-                self._on_prevote(ctx, src, msg)
-                return
-            case PreVoteReply():
-                self._on_prevote_reply(ctx, src, msg)
-                return
-        if msg.term > self.term:
-            if isinstance(msg, RequestVote) and self._is_sticky(ctx):
+        # Dispatch on the exact type through a dict (see _HANDLERS): runs once per message, where
+        # a `match` on classes would make an isinstance test per case.
+        kind = type(msg)
+        # A higher term makes this node a follower of it, except the term of a pre-vote round,
+        # which is only asked about.
+        if msg.term > self.term and kind is not PreVote and kind is not PreVoteReply:
+            if kind is RequestVote and self._is_sticky(ctx):
                 return
             self._become_follower(ctx, msg.term)
-        match msg:
-            case RequestVote():
-                self._on_request_vote(ctx, src, msg)
-            case RequestVoteReply():
-                self._on_vote_reply(ctx, src, msg)
-            case AppendEntries():
-                self._on_append_entries(ctx, src, msg)
-            case AppendEntriesReply():
-                self._on_append_reply(ctx, src, msg)
+        _HANDLERS[kind](self, ctx, src, msg)
 
     def on_request(self, ctx: Context, request: Request) -> None:
         if request.op == "read" and self._reads_locally(ctx):
@@ -321,7 +316,7 @@ class Raft(Protocol):
             ctx.emit("stepped_down", term=led_term)
 
     def _reset_election_timer(self, ctx: Context) -> None:
-        low, high = self.cfg.election_timeout
+        low, high = self._election_timeout
         if self.role in ("candidate", "precandidate"):
             if self.cfg.candidate_timeout is not None:
                 low, high = self.cfg.candidate_timeout
@@ -342,21 +337,28 @@ class Raft(Protocol):
 
     def _on_append_entries(self, ctx: Context, src: str, msg: AppendEntries) -> None:
         if msg.term < self.term:  # a deposed leader: our term in the reply makes it step down
-            ctx.send(src, self._append_reply(msg, success=False))
+            ctx.send(src, self._rejection(msg))
             return
         if self.role != "follower":  # a (pre)candidate of this term: someone else won
             self._become_follower(ctx, msg.term)
         self._accept_leader(ctx, src)
-        if not self.log.matches(msg.prev_log_index, msg.prev_log_term):
-            ctx.send(src, self._append_reply(msg, success=False))
+        log = self.log
+        prev_index, entries = msg.prev_log_index, msg.entries
+        if not log.matches(prev_index, msg.prev_log_term):
+            ctx.send(src, self._rejection(msg))
             return
-        first_written = self.log.merge(msg.prev_log_index, msg.entries)
-        if first_written is not None:
-            self.log.persist_from(ctx.persist, first_written)
+        if entries:  # (a heartbeat changes nothing)
+            first_written = log.merge(prev_index, entries)
+            if first_written is not None:
+                log.persist_from(ctx.persist, first_written)
         # Only entries this message vouched for are known to match the leader's: not beyond.
-        last_new = msg.prev_log_index + len(msg.entries)
-        self._commit(ctx, min(msg.leader_commit, last_new))
-        ctx.send(src, self._append_reply(msg, success=True))
+        last_new = prev_index + len(entries)
+        self._commit(ctx, msg.leader_commit if msg.leader_commit < last_new else last_new)
+        # The fields in order (positional: built once per message); no conflict to report.
+        ctx.send(
+            src,
+            AppendEntriesReply(self.term, True, prev_index, last_new, log.last_index, msg.sent_at),
+        )
 
     def _accept_leader(self, ctx: Context, leader: str) -> None:
         self.leader = leader
@@ -367,10 +369,11 @@ class Raft(Protocol):
             self._accepted_term = self.term
             ctx.emit("leader_accepted", term=self.term, leader=leader)
 
-    def _append_reply(self, msg: AppendEntries, success: bool) -> AppendEntriesReply:
+    def _rejection(self, msg: AppendEntries) -> AppendEntriesReply:
+        """The failure reply to ``msg``; from a follower of its term, with the conflict hint."""
         conflict_term: int | None = None
         conflict_index = 0
-        if not success and msg.term == self.term:
+        if msg.term == self.term:
             if msg.prev_log_index > self.log.last_index:
                 conflict_index = self.log.last_index + 1
             else:
@@ -378,9 +381,9 @@ class Raft(Protocol):
                 conflict_index = self.log.first_index_of_term(msg.prev_log_index)
         return AppendEntriesReply(
             term=self.term,
-            success=success,
+            success=False,
             prev_log_index=msg.prev_log_index,
-            match_index=msg.prev_log_index + len(msg.entries) if success else 0,
+            match_index=0,
             last_log_index=self.log.last_index,
             sent_at=msg.sent_at,
             conflict_term=conflict_term,
@@ -395,69 +398,94 @@ class Raft(Protocol):
         if request is not None:
             self._pending[index] = request
             ctx.emit("proposed", op_id=op.op_id)
+        built: dict[int, AppendEntries] = {}
         for peer in ctx.peers:
-            self._send_entries(ctx, peer)
-        self._advance_commit(ctx)  # a cluster of one is its own majority
+            self._send_entries(ctx, peer, built)
+        # Appending raises only the leader's own index, the highest (followers match no further
+        # than they were sent): what a majority holds changes only if that is the leader alone.
+        if self._majority == 1:
+            self._advance_commit(ctx)
 
-    def _send_entries(self, ctx: Context, peer: str) -> bool:
-        """Send the entries the follower lacks, as far as its window allows; whether any went."""
+    def _send_entries(
+        self, ctx: Context, peer: str, built: dict[int, AppendEntries] | None = None
+    ) -> bool:
+        """Send the entries the follower lacks, as far as its window allows; whether any went.
+
+        ``built`` holds the AppendEntries made so far in one handler's round of sends, by
+        prev_log_index: in that round the log, the commit index and the clock stay put, so
+        followers that keep up all need the same message. It is built once and shared, as a
+        broadcast shares its message (messages are immutable).
+        """
+        if built is None:
+            built = {}
         follower = self._followers[peer]
-        window = 1 if follower.probing else self.cfg.max_inflight
+        window = 1 if follower.probing else self._max_inflight
+        inflight, log = follower.inflight, self.log
         sent = False
-        while len(follower.inflight) < window and follower.next_index <= self.log.last_index:
-            entries = self.log.entries_from(follower.next_index, self.cfg.max_batch)
-            self._send_append(ctx, peer, follower.next_index - 1, entries)
-            last = follower.next_index - 1 + len(entries)
-            follower.inflight.append(last)
+        while len(inflight) < window and follower.next_index <= log.last_index:
+            prev_index = follower.next_index - 1
+            msg = built.get(prev_index)
+            if msg is None:
+                entries = log.entries_from(prev_index + 1, self._max_batch)
+                msg = built[prev_index] = self._append_entries(ctx, prev_index, entries)
+            ctx.send(peer, msg)
+            last = prev_index + len(msg.entries)
+            inflight.append(last)
             if not follower.probing:
                 follower.next_index = last + 1
             sent = True
         return sent
 
-    def _send_append(
-        self, ctx: Context, peer: str, prev_index: int, entries: tuple[Entry, ...]
-    ) -> None:
-        ctx.send(
-            peer,
-            AppendEntries(
-                term=self.term,
-                leader=self.node_id,
-                prev_log_index=prev_index,
-                prev_log_term=self.log.term_at(prev_index),
-                entries=entries,
-                leader_commit=self.commit_index,
-                sent_at=ctx.now,
-            ),
+    def _append_entries(
+        self, ctx: Context, prev_index: int, entries: tuple[Entry, ...]
+    ) -> AppendEntries:
+        """An AppendEntries of ``entries``, which follow ``prev_index`` in this leader's log."""
+        # The fields in order (positional: cheaper than keywords, and built per send).
+        prev_term = self.log.term_at(prev_index)
+        return AppendEntries(
+            self.term, self.node_id, prev_index, prev_term, entries, self.commit_index, ctx.now
         )
 
     def _heartbeat(self, ctx: Context) -> None:
+        built: dict[int, AppendEntries] = {}
         for peer in ctx.peers:
             follower = self._followers[peer]
             if follower.probing:  # the probe or its answer may be lost: ask again
                 follower.inflight.clear()
-            if not self._send_entries(ctx, peer):
+            if not self._send_entries(ctx, peer, built):
                 # At the optimistic end of the log: a follower that lost a batch rejects it, which
                 # is how a pipeline recovers from loss.
-                self._send_append(ctx, peer, follower.next_index - 1, ())
+                ctx.send(peer, self._append_entries(ctx, follower.next_index - 1, ()))
         ctx.set_timer("heartbeat", self.cfg.heartbeat)
 
     def _on_append_reply(self, ctx: Context, src: str, msg: AppendEntriesReply) -> None:
         if self.role != "leader" or msg.term != self.term:
             return
         follower = self._followers[src]
-        follower.last_ack = max(follower.last_ack, msg.sent_at)
+        # (Comparisons rather than max(): a builtin call costs more, and this runs per reply.)
+        if msg.sent_at > follower.last_ack:
+            follower.last_ack = msg.sent_at
         if msg.success:
-            follower.match_index = max(follower.match_index, msg.match_index)
-            follower.next_index = max(follower.next_index, msg.match_index + 1)
+            matched = msg.match_index
+            if matched > follower.match_index:
+                follower.match_index = matched
+            if matched >= follower.next_index:
+                follower.next_index = matched + 1
             follower.probing = False
-            while follower.inflight and follower.inflight[0] <= msg.match_index:
-                follower.inflight.popleft()
-            self._advance_commit(ctx)
+            inflight = follower.inflight
+            while inflight and inflight[0] <= matched:
+                inflight.popleft()
+            # Every other change to what is matched (an append, another ack) ran
+            # _advance_commit, which committed all it could: an ack at or below the commit index
+            # cannot commit more. Most acks of a batch come after it committed.
+            if matched > self.commit_index:
+                self._advance_commit(ctx)
         elif self._rejection_is_current(follower, msg.prev_log_index):
             follower.next_index = self._backed_off(follower, msg)
             follower.probing = True
             follower.inflight.clear()
-        self._send_entries(ctx, src)
+        if follower.next_index <= self.log.last_index:  # (a follower keeping up has all entries)
+            self._send_entries(ctx, src)
 
     @staticmethod
     def _rejection_is_current(follower: _Follower, prev_index: int) -> bool:
@@ -481,14 +509,13 @@ class Raft(Protocol):
         return max(follower.match_index + 1, min(guess, msg.prev_log_index))
 
     def _advance_commit(self, ctx: Context) -> None:
-        matched = sorted(
-            [self.log.last_index, *(f.match_index for f in self._followers.values())],
-            reverse=True,
-        )
+        matched = [f.match_index for f in self._followers.values()]
+        matched.append(self.log.last_index)
+        matched.sort(reverse=True)
         index = matched[self._majority - 1]  # the highest index held by a majority
         # Figure 8: counting replicas commits only entries of the current term (and with them,
         # everything before).
-        if self.log.term_at(index) == self.term:
+        if index > self.commit_index and self.log.term_at(index) == self.term:
             self._commit(ctx, index)
 
     def _quorum_contact(self, ctx: Context) -> float:
@@ -515,15 +542,20 @@ class Raft(Protocol):
 
     def _commit(self, ctx: Context, index: int) -> None:
         """Raise the commit index to ``index`` (if higher) and apply in log order."""
-        self.commit_index = max(self.commit_index, index)
-        while self.last_applied < self.commit_index:
-            self.last_applied += 1
-            op = self.log.entry(self.last_applied).op
+        if index <= self.commit_index:
+            return
+        self.commit_index = index
+        first = self.last_applied + 1
+        pending = self._pending
+        for applied, entry in enumerate(self.log.entries_from(first, index - first + 1), first):
+            self.last_applied = applied
+            op = entry.op
             result = self._apply(op)
-            ctx.decide(self.last_applied, op)
-            request = self._pending.pop(self.last_applied, None)
-            if request is not None:
-                ctx.reply(request, result)
+            ctx.decide(applied, op)
+            if pending:  # (only a leader answers clients)
+                request = pending.pop(applied, None)
+                if request is not None:
+                    ctx.reply(request, result)
 
     def _apply(self, op: Op) -> Result:
         match op.op:
@@ -541,3 +573,14 @@ class Raft(Protocol):
             case "noop":
                 return OK
         raise ValueError(f"unknown operation {op.op!r} at a Raft node")
+
+
+# on_message's dispatch table: the handler of each message type.
+_HANDLERS: dict[type, Callable[[Raft, Context, str, Any], None]] = {
+    AppendEntries: Raft._on_append_entries,
+    AppendEntriesReply: Raft._on_append_reply,
+    RequestVote: Raft._on_request_vote,
+    RequestVoteReply: Raft._on_vote_reply,
+    PreVote: Raft._on_prevote,
+    PreVoteReply: Raft._on_prevote_reply,
+}
