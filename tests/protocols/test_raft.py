@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pytest
 from pydantic import ValidationError
 
@@ -778,3 +779,39 @@ def test_describe_reports_role_term_commit_and_log_length() -> None:
     raft, ctx = start(state=durable(1, log=entries(1)))
     elect(raft, ctx)
     assert raft.describe() == {"role": "leader", "term": 2, "commit_index": 0, "log_length": 2}
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_commit_index_is_the_highest_current_term_index_a_majority_holds(seed: int) -> None:
+    """The leader's incremental ack counts against the definition, brute force: after every
+    acknowledgment (any order, repeats, jumps, stale ones), the commit index is the highest index
+    of the current term held by a majority (the leader included), or what it was."""
+    rng = np.random.default_rng(seed)
+    nodes = ("n1", "n2", "n3", "n4", "n5", "n6", "n7")[: int(rng.integers(1, 8))]
+    old_terms = sorted(int(t) for t in rng.integers(1, 3, size=int(rng.integers(0, 5))))
+    raft, ctx = start(
+        nodes=nodes, state=durable(max(old_terms, default=0), log=entries(*old_terms))
+    )
+    elect(raft, ctx)
+    for i in range(int(rng.integers(0, 8))):
+        raft.on_request(ctx, request(100 + i))
+    last = raft.log.last_index
+    match = dict.fromkeys(ctx.peers, 0)
+
+    def brute_force(committed: int) -> int:
+        for candidate in range(last, committed, -1):
+            holders = 1 + sum(1 for m in match.values() if m >= candidate)
+            if holders > len(nodes) // 2 and raft.log.term_at(candidate) == raft.term:
+                return candidate
+        return committed
+
+    committed = brute_force(0)  # a cluster of one commits alone
+    assert raft.commit_index == committed
+    for _ in range(40 if ctx.peers else 0):
+        peer = ctx.peers[int(rng.integers(len(ctx.peers)))]
+        index = int(rng.integers(0, last + 1))
+        ack(raft, ctx, peer, index)
+        match[peer] = max(match[peer], index)
+        committed = brute_force(committed)
+        assert raft.commit_index == committed
+    assert [index for index, _ in ctx.decided] == list(range(1, committed + 1))

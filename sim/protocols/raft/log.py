@@ -15,8 +15,16 @@ from sim.protocols.raft.messages import Entry
 _LENGTH_KEY = "log_length"
 
 
+# The durable keys, "log:<index>", made once per index for the whole process: every node writes
+# every entry, and a 301-node cluster would otherwise make 301 copies of each key.
+_ENTRY_KEYS: list[str] = ["log:0"]
+
+
 def _entry_key(index: int) -> str:
-    return f"log:{index}"
+    keys = _ENTRY_KEYS
+    while len(keys) <= index:
+        keys.append(f"log:{len(keys)}")
+    return keys[index]
 
 
 class RaftLog:
@@ -35,9 +43,10 @@ class RaftLog:
 
     def persist_from(self, persist: Callable[[str, Any], None], index: int) -> None:
         """Write entries ``index..last_index`` and the length (everything before is unchanged)."""
-        # Runs on every node for every entry: the key is `_entry_key`, inlined.
+        _entry_key(self.last_index)  # makes sure every key up to the last is made
+        keys = _ENTRY_KEYS  # runs on every node for every entry: `_entry_key`, inlined
         for i, entry in enumerate(self._entries[index - 1 :], index):
-            persist(f"log:{i}", entry)
+            persist(keys[i], entry)
         persist(_LENGTH_KEY, self.last_index)
 
     @property

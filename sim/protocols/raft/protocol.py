@@ -156,6 +156,7 @@ class Raft(Protocol):
         self._accepted_term = 0  # the last term whose leader this node reported accepting
         # Leader state, rebuilt on each election.
         self._followers: dict[str, _Follower] = {}
+        self._acks: dict[int, int] = {}  # index above the commit index -> followers holding it
         self._pending: dict[int, Request] = {}  # log index -> the client request it answers
 
     @classmethod
@@ -290,6 +291,7 @@ class Raft(Protocol):
         ctx.cancel_timer("election")
         ctx.emit("became_leader", term=self.term)
         self._followers = {peer: _Follower(self.log.last_index + 1) for peer in ctx.peers}
+        self._acks = {}
         # Entries of earlier terms commit only under an entry of this term (Figure 8).
         self._append(ctx, Op(op_id=f"noop:{self.node_id}:{self.term}", op="noop"))
         ctx.set_timer("heartbeat", self.cfg.heartbeat)
@@ -401,10 +403,8 @@ class Raft(Protocol):
         built: dict[int, AppendEntries] = {}
         for peer in ctx.peers:
             self._send_entries(ctx, peer, built)
-        # Appending raises only the leader's own index, the highest (followers match no further
-        # than they were sent): what a majority holds changes only if that is the leader alone.
-        if self._majority == 1:
-            self._advance_commit(ctx)
+        if self._majority == 1:  # a cluster of one is its own majority
+            self._advance_commit(ctx, index - 1, index)
 
     def _send_entries(
         self, ctx: Context, peer: str, built: dict[int, AppendEntries] | None = None
@@ -468,6 +468,7 @@ class Raft(Protocol):
         if msg.success:
             matched = msg.match_index
             if matched > follower.match_index:
+                self._count_acks(ctx, follower.match_index, matched)
                 follower.match_index = matched
             if matched >= follower.next_index:
                 follower.next_index = matched + 1
@@ -475,11 +476,6 @@ class Raft(Protocol):
             inflight = follower.inflight
             while inflight and inflight[0] <= matched:
                 inflight.popleft()
-            # Every other change to what is matched (an append, another ack) ran
-            # _advance_commit, which committed all it could: an ack at or below the commit index
-            # cannot commit more. Most acks of a batch come after it committed.
-            if matched > self.commit_index:
-                self._advance_commit(ctx)
         elif self._rejection_is_current(follower, msg.prev_log_index):
             follower.next_index = self._backed_off(follower, msg)
             follower.probing = True
@@ -508,15 +504,36 @@ class Raft(Protocol):
         # Never below what is known to match, never above the rejected probe.
         return max(follower.match_index + 1, min(guess, msg.prev_log_index))
 
-    def _advance_commit(self, ctx: Context) -> None:
-        matched = [f.match_index for f in self._followers.values()]
-        matched.append(self.log.last_index)
-        matched.sort(reverse=True)
-        index = matched[self._majority - 1]  # the highest index held by a majority
-        # Figure 8: counting replicas commits only entries of the current term (and with them,
-        # everything before).
-        if index > self.commit_index and self.log.term_at(index) == self.term:
-            self._commit(ctx, index)
+    def _count_acks(self, ctx: Context, old: int, new: int) -> None:
+        """A follower's match index rose from ``old`` to ``new``: count it as holding each index
+        in between that is not committed yet, then commit what a majority now holds."""
+        low = old if old > self.commit_index else self.commit_index
+        acks = self._acks
+        for index in range(low + 1, new + 1):
+            acks[index] = acks.get(index, 0) + 1
+        self._advance_commit(ctx, low, new)
+
+    def _advance_commit(self, ctx: Context, low: int, high: int) -> None:
+        """Commit the highest index in (low, high] that a majority holds, if it is of this term.
+
+        ``_acks[i]`` is the number of followers whose match index is at least i, kept for the
+        indices above the commit index; the leader holds them all. Only indices whose count just
+        changed are looked at: every earlier change ran this check and committed what it could.
+        (A sort of all match indexes per acknowledgment would cost O(n log n) per message: at
+        301 nodes it was a fifth of the run.)
+        """
+        needed = self._majority - 1
+        acks = self._acks
+        for index in range(high, low, -1):
+            if acks.get(index, 0) >= needed:
+                # Figure 8: counting replicas commits only entries of the current term (and with
+                # them, everything before). Terms never decrease along the log, so if this one is
+                # older, so are all below it.
+                if self.log.term_at(index) == self.term:
+                    for done in range(self.commit_index + 1, index + 1):
+                        acks.pop(done, None)
+                    self._commit(ctx, index)
+                return
 
     def _quorum_contact(self, ctx: Context) -> float:
         """The newest time such that a majority (self included) acknowledged a send since."""
