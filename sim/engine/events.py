@@ -58,18 +58,15 @@ def call_at(env: simpy.Environment, time: float, fn: Callable[[Any], object], ar
 
 
 class Delivery:
-    """A message in flight, as SimPy's event loop sees it: the loop reads only ``callbacks``
-    (and ``_ok``), so a message needs no full `Event` (no environment, no value tuple). The
-    callbacks list is the destination's, shared by all its messages: SimPy sets the attribute
-    to None when it runs the event but never changes the list. ``host`` is the destination's
-    NodeHost when `sim.engine.loop` may hand the message over itself (None: use the callbacks).
-    """
+    """A message in flight as an event SimPy's loop can run: it reads only ``callbacks`` (the
+    network's `_arrive`, shared by all messages; SimPy sets the attribute to None when it runs
+    the event but never changes the list) and ``_ok``. Used when the message goes through the
+    network's `_arrive` (tracing on, or no NodeHost): see `sim.engine.loop` for the other form."""
 
-    __slots__ = ("callbacks", "dst", "host", "msg", "src")
+    __slots__ = ("callbacks", "dst", "msg", "src")
     _ok = True
 
     callbacks: list[Callable[[Any], None]] | None
-    host: Any
     src: str
     dst: str
     msg: Any

@@ -1,15 +1,18 @@
 """The event loop: SimPy's ``Environment.run(until=...)``, with less work per event.
 
 SimPy's `run` calls `step()` once per event, and `step` pops the heap and calls the event's
-callbacks. This loop does the same, in the same order, with the same stop event, inline: one
-method call fewer per event. A message delivery, the most common event by far, goes straight to
-its node: the loop counts it and hands the message to the node's protocol when the node takes it
-at once (up, not paused, no CPU cost), which is `NodeHost._deliver` inlined. Every other event
-(SimPy processes and timeouts, other deliveries) runs its callbacks exactly as `step` would; a
-`Call` makes its one call.
+callbacks. This loop does the same, in the same order (time, then priority, then scheduling
+order), with the same stop rule, inline. The queue holds three kinds of entries:
 
-Any SimPy event may be scheduled on the environment; `env.run()` still works on the same queue
-(a `Delivery` keeps the callbacks SimPy reads).
+- ``(time, priority, id, host, src, msg)``: a message for the NodeHost ``host``, the most common
+  event by far. No event object is made for it (`Network.outbox` pushes the tuple): the loop
+  counts it and hands the message to the node's protocol at once when the node takes it at once
+  (up, not paused, no CPU cost), else to `NodeHost.receive`.
+- ``(time, priority, id, call)``: a `Call`, run as ``call.fn(call.arg)``.
+- ``(time, priority, id, event)``: anything else SimPy can run (processes, timeouts, a traced
+  `Delivery`), whose callbacks run exactly as `step` would run them.
+
+SimPy's own ``env.run`` cannot run the first kind: a simulation with NodeHosts runs here.
 """
 
 from __future__ import annotations
@@ -21,43 +24,49 @@ import simpy
 from simpy.core import URGENT
 from simpy.events import Event
 
-from sim.engine.events import Call, Delivery
+from sim.engine.events import Call
+from sim.engine.node import NodeHost
 
 if TYPE_CHECKING:
     from sim.network.network import Network
 
 
-def run_until(env: simpy.Environment, until: float, network: Network | None = None) -> None:
-    """Run ``env`` until time ``until`` as ``env.run(until=until)`` does. Deliveries the loop
-    hands over itself are added to ``network.delivered``."""
-    if until <= env._now:
-        raise ValueError(f"until ({until}) must be greater than the current time ({env._now})")
-    # Scheduled before every event of the same time, as SimPy's own stop event is.
-    stop = Event(env)
-    stop._ok = True
-    stop._value = None
-    env.schedule(stop, URGENT, until - env._now)
-    queue: list[Any] = env._queue  # (time, priority, id, event): Events and Deliveries
+def run_until(env: simpy.Environment, until: float | Event, network: Network | None = None) -> None:
+    """Run ``env`` as ``env.run(until=until)`` does: up to time ``until`` (events at that very
+    time are left for later), or until the event ``until`` has been processed. Messages handed
+    to nodes are added to ``network.delivered``."""
+    if isinstance(until, Event):
+        stop = until
+        if stop.callbacks is None:
+            return  # processed already
+    else:
+        if until <= env._now:
+            raise ValueError(f"until ({until}) must be greater than the current time ({env._now})")
+        # Scheduled before every event of the same time, as SimPy's own stop event is.
+        stop = Event(env)
+        stop._ok = True
+        stop._value = None
+        env.schedule(stop, URGENT, until - env._now)
+    queue: list[Any] = env._queue
     delivered = 0
     try:
-        while True:
-            now, _, _, event = heappop(queue)
-            env._now = now
+        while queue:
+            entry = heappop(queue)
+            env._now = entry[0]
+            event = entry[3]
             kind = event.__class__
-            if kind is Delivery:
-                host = event.host
-                if host is not None and host._direct:
-                    # NodeHost._deliver, inlined (see its docstring).
-                    delivered += 1
-                    host.protocol.on_message(host, event.src, event.msg)
-                    if host._hold:
-                        host._hold = 0.0
-                    continue
-            elif kind is Call:
+            if kind is NodeHost:
+                delivered += 1
+                if event._direct:  # NodeHost.receive's common case, inlined
+                    event.protocol.on_message(event, entry[4], entry[5])
+                    if event._hold:
+                        event._hold = 0.0
+                else:
+                    event.receive(entry[4], entry[5])
+                continue
+            if kind is Call:
                 event.fn(event.arg)
                 continue
-            elif event is stop:
-                return
             callbacks, event.callbacks = event.callbacks, None
             for callback in callbacks:
                 callback(event)
@@ -66,6 +75,9 @@ def run_until(env: simpy.Environment, until: float, network: Network | None = No
                 exc = type(event._value)(*event._value.args)
                 exc.__cause__ = event._value
                 raise exc
+            if event is stop:
+                return
     finally:
         if network is not None:
             network.delivered += delivered
+    raise RuntimeError(f"no events left but the run's end was not reached: {stop}")

@@ -142,16 +142,6 @@ class NodeHost:
             return
         self._enter(self.protocol.on_message, (self, src, msg), self.processing)
 
-    def _deliver(self, event: Any) -> None:
-        """`receive`, called by the network's in-flight event itself (see `Network.attach`)."""
-        self.network.delivered += 1
-        if self._direct:
-            self.protocol.on_message(self, event.src, event.msg)
-            if self._hold:
-                self._hold = 0.0
-            return
-        self.receive(event.src, event.msg)
-
     def request(self, request: Request) -> bool:
         """A client operation arrives; False if the node is down (the client will time out)."""
         if self._direct:  # as `_enter` would run it, without the queue's checks

@@ -37,6 +37,7 @@ import numpy as np
 import simpy
 
 from sim.engine.events import call_later
+from sim.engine.loop import run_until
 from sim.engine.node import NodeHost
 from sim.engine.simulation import Simulation
 from sim.metrics.recovery import leader_recoveries
@@ -142,7 +143,7 @@ def recovery_trial(scenario: Scenario, seed: int, short_logs: int = 2) -> float:
     for host in simulation.hosts.values():
         call_later(env, float(rng.uniform(0.0, low)), _start, host)
     script = env.process(_crash_the_leader(simulation, rng, short_logs))
-    env.run(until=script)
+    run_until(env, script)
     recoveries = leader_recoveries(simulation.recorder)
     return recoveries[0] if recoveries else math.inf
 

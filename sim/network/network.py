@@ -53,24 +53,22 @@ class Network:
         self._disturbed = False
         # The fast path is for an undisturbed network with tracing off: `_slow` says otherwise.
         self._slow = recorder.tracing
-        self._inbox: dict[str, list[Callable[[Any], None]]] = {}  # dst -> its events' callbacks
-        self._hosts: dict[str, Any] = {}  # dst -> its NodeHost, for Delivery.host
-        self._queue: list[Any] = env._queue  # SimPy's heap: a Delivery is no full Event
+        self._hosts: dict[str, Any] = {}  # dst -> its NodeHost, None: messages go to `_arrive`
+        self._arrivals: list[Callable[[Any], None]] = [
+            self._arrive
+        ]  # the callbacks of every Delivery (SimPy reads them)
+        self._queue: list[Any] = env._queue  # SimPy's heap, run by sim.engine.loop
         self._eid = env._eid
         self.sent = self.delivered = self.dropped = self.duplicated = 0
 
     def attach(self, node: str, receiver: Receiver, host: Any = None) -> None:
         """``receiver(src, msg)`` takes the node's messages. ``host``, if given, is the node's
-        NodeHost: its messages then go to ``host._deliver(event)`` (one call fewer per message;
-        it counts the delivery), or straight to its protocol from `sim.engine.loop`. With
-        tracing on it is not used: every delivery goes through `_arrive`, which traces it."""
+        NodeHost: its messages then travel as plain ``(time, priority, id, host, src, msg)``
+        queue entries that `sim.engine.loop` hands to it, with no event object. With tracing on
+        it is not used: every message is a `Delivery` that goes through `_arrive`, which traces
+        it."""
         self.receivers[node] = receiver
-        if host is None or self.recorder.tracing:
-            self._inbox[node] = [self._arrive]
-            self._hosts[node] = None
-        else:
-            self._inbox[node] = [host._deliver]
-            self._hosts[node] = host
+        self._hosts[node] = None if self.recorder.tracing else host
 
     # --- node to node -------------------------------------------------------------------------
 
@@ -97,19 +95,25 @@ class Network:
         takes over whenever faults, loss, duplication or tracing are in play.
         """
         env, queue, eid, fifo, network = self.env, self._queue, self._eid, self.fifo, self
-        routes: dict[str, tuple[Link, Any, Any]] = {}  # dst -> link, its inbox, its host
-        fanout: list[tuple[str, Link, Any, Any]] = []  # the same for each peer, in order
-        new = Delivery.__new__
+        # dst -> its link, its host, and whether the fast path may take it (a host to hand the
+        # message to, no loss or duplication on the link: both are fixed per link).
+        routes: dict[str, tuple[Link, Any, bool]] = {}
+        fanout: list[tuple[str, Link, Any, bool]] = []  # the same for each peer, in order
 
-        def route(dst: str) -> tuple[Link, Any, Any]:
+        def route(dst: str) -> tuple[Link, Any, bool]:
             # Built on first use: the destination may not be attached when the outbox is made.
-            found = routes[dst] = (self.links.get(src, dst), self._inbox[dst], self._hosts[dst])
+            link, host = self.links.get(src, dst), self._hosts[dst]
+            found = routes[dst] = (
+                link,
+                host,
+                host is not None and not (link.loss or link.duplicate),
+            )
             return found
 
         def send(dst: str, msg: Any) -> None:
-            link, inbox, host = routes.get(dst) or route(dst)
+            link, host, plain = routes.get(dst) or route(dst)
             network.sent += 1
-            if network._slow or link.loss or link.duplicate:
+            if network._slow or not plain:
                 network._send(src, dst, link, msg, sender._hold)
                 return
             latencies = link.latencies
@@ -118,13 +122,7 @@ class Network:
                 if arrival < link.last:
                     arrival = link.last
                 link.last = arrival
-            event = new(Delivery)
-            event.callbacks = inbox
-            event.host = host
-            event.src = src
-            event.dst = dst
-            event.msg = msg
-            heappush(queue, (arrival, NORMAL, next(eid), event))
+            heappush(queue, (arrival, NORMAL, next(eid), host, src, msg))
 
         def broadcast(msg: Any) -> None:
             if network._slow:
@@ -135,8 +133,8 @@ class Network:
                 fanout.extend((dst, *(routes.get(dst) or route(dst))) for dst in peers)
             network.sent += len(fanout)
             now = env._now + sender._hold
-            for dst, link, inbox, host in fanout:
-                if link.loss or link.duplicate:
+            for dst, link, host, plain in fanout:
+                if not plain:
                     network._send(src, dst, link, msg, sender._hold)
                     continue
                 latencies = link.latencies
@@ -145,13 +143,7 @@ class Network:
                     if arrival < link.last:
                         arrival = link.last
                     link.last = arrival
-                event = new(Delivery)
-                event.callbacks = inbox
-                event.host = host
-                event.src = src
-                event.dst = dst
-                event.msg = msg
-                heappush(queue, (arrival, NORMAL, next(eid), event))
+                heappush(queue, (arrival, NORMAL, next(eid), host, src, msg))
 
         return send, broadcast
 
@@ -185,11 +177,14 @@ class Network:
                 if arrival < link.last:
                     arrival = link.last
                 link.last = arrival
+            host = self._hosts[dst]
+            if host is not None:
+                heappush(self._queue, (arrival, NORMAL, next(self._eid), host, src, msg))
+                continue
             if self.recorder.tracing:
                 self.recorder.trace("send", src=src, dst=dst, msg=msg, arrive=arrival)
             event = Delivery.__new__(Delivery)
-            event.callbacks = self._inbox[dst]
-            event.host = self._hosts[dst]
+            event.callbacks = self._arrivals
             event.src = src
             event.dst = dst
             event.msg = msg

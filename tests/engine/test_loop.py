@@ -13,35 +13,39 @@ from simpy.core import NORMAL
 
 from sim.engine.events import Delivery, call_at, call_later
 from sim.engine.loop import run_until
+from sim.engine.node import NodeHost
 
 
-class _Host:
-    """The parts of a NodeHost the loop reads to hand a message over."""
-
+class _Protocol:
     def __init__(self, log: list[tuple[float, str]], env: simpy.Environment) -> None:
-        self._direct = True
-        self._hold = 0.0
-        self.protocol = self
-        self.log = log
-        self.env = env
+        self.log, self.env = log, env
 
     def on_message(self, host: Any, src: str, msg: Any) -> None:
         self.log.append((self.env.now, f"direct {src}->{msg}"))
+
+
+def _host(log: list[tuple[float, str]], env: simpy.Environment, direct: bool) -> NodeHost:
+    """The parts of a NodeHost the loop reads to hand a message over."""
+    host = NodeHost.__new__(NodeHost)
+    host._direct = direct
+    host._hold = 0.0
+    host.protocol = _Protocol(log, env)  # type: ignore[assignment]
+    host.receive = lambda src, msg: log.append((env.now, f"queued {src}->{msg}"))  # type: ignore[method-assign]
+    return host
 
 
 class _Network:
     delivered = 0
 
 
-_ODD = tuple(f">{i}" for i in range(1, 40, 2))
-
-
-def _build(seed: int) -> tuple[simpy.Environment, list[tuple[float, str]], _Network]:
-    """A random mix: processes, Calls (relative and absolute), and Deliveries with and without
-    a host, on integer times so that many events tie (ties go by scheduling order)."""
+def _build(seed: int, ours: bool) -> tuple[simpy.Environment, list[tuple[float, str]], _Network]:
+    """A random mix on integer times, so that many events tie (ties go by scheduling order):
+    processes, Calls (relative and absolute), Deliveries, and messages for NodeHosts (taking
+    them at once or not). SimPy cannot run the last kind: its copy (``ours`` False) has a
+    Delivery in their place that logs the same line."""
     env = simpy.Environment()
     log: list[tuple[float, str]] = []
-    host = _Host(log, env)
+    hosts = [_host(log, env, True), _host(log, env, False)]
     rng = np.random.default_rng(seed)
 
     def process(name: str, delays: list[int]) -> Any:
@@ -53,37 +57,56 @@ def _build(seed: int) -> tuple[simpy.Environment, list[tuple[float, str]], _Netw
 
     for p in range(5):
         env.process(process(f"p{p}", [int(d) for d in rng.integers(0, 4, size=8)]))
-    for i in range(40):
+    for i in range(60):
         at = float(rng.integers(0, 25))
         call_at(env, at, lambda label: log.append((env.now, label)), f"call{i}")
-        event = Delivery.__new__(Delivery)
-        event.callbacks = [lambda e: log.append((env.now, f"callback {e.src}->{e.msg}"))]
-        event.host = host if i % 2 else None
-        event.src, event.dst, event.msg = "a", "b", i
-        heappush(env._queue, (at, NORMAL, next(env._eid), event))
+        kind = i % 3
+        if kind == 0 or not ours:
+            label = ("callback", "direct", "queued")[kind]
+            event = Delivery.__new__(Delivery)
+            event.callbacks = [
+                lambda e, label=label: log.append((env.now, f"{label} {e.src}->{e.msg}"))
+            ]
+            event.src, event.dst, event.msg = "a", "b", i
+            heappush(env._queue, (at, NORMAL, next(env._eid), event))
+        else:
+            heappush(env._queue, (at, NORMAL, next(env._eid), hosts[kind - 1], "a", i))
     return env, log, _Network()
 
 
 @pytest.mark.parametrize("seed", range(5))
 def test_same_events_same_order_as_simpy(seed: int) -> None:
-    ours_env, ours, network = _build(seed)
+    ours_env, ours, network = _build(seed, ours=True)
     run_until(ours_env, 20, network)  # type: ignore[arg-type]
-    simpy_env, theirs, _ = _build(seed)
+    simpy_env, theirs, _ = _build(seed, ours=False)
     simpy_env.run(until=20)
-    # SimPy calls every Delivery's callbacks; ours hands those with a host (odd msg) to it.
-    expected = [
-        (t, label.replace("callback", "direct") if label.endswith(_ODD) else label)
-        for t, label in theirs
-    ]
-    assert ours == expected
+    assert ours == theirs
     assert ours_env.now == simpy_env.now == 20
     # The same events stay queued (SimPy also leaves its spent stop event behind, priority -1).
-    left = [(t, prio, eid) for t, prio, eid, _ in simpy_env._queue if prio != -1]
-    assert sorted((t, prio, eid) for t, prio, eid, _ in ours_env._queue) == sorted(left)
+    left = [(t, prio, eid) for t, prio, eid, *_ in simpy_env._queue if prio != -1]
+    assert sorted((t, prio, eid) for t, prio, eid, *_ in ours_env._queue) == sorted(left)
     # Events at exactly `until` stay queued, as with SimPy.
     assert all(t < 20 for t, _ in ours)
-    assert network.delivered == sum(1 for _, label in ours if label.startswith("direct"))
-    assert network.delivered > 0
+    handed = sum(1 for _, label in ours if label.startswith(("direct", "queued")))
+    assert network.delivered == handed > 0
+
+
+def test_runs_until_an_event_is_processed() -> None:
+    """``until`` may be an event, as with SimPy: the run stops right after it is processed."""
+    env = simpy.Environment()
+    log: list[float] = []
+
+    def script() -> Any:
+        yield env.timeout(7)
+        log.append(env.now)
+
+    for t in (3, 7, 9):
+        call_at(env, t, lambda at: log.append(-at), t)
+    done = env.process(script())
+    run_until(env, done)
+    assert log == [-3, -7, 7] and env.now == 7
+    run_until(env, done)  # processed already: nothing more runs
+    assert log == [-3, -7, 7]
 
 
 def test_until_must_be_in_the_future() -> None:
