@@ -46,6 +46,7 @@ class Simulation:
             self.recorder,
             self.streams.generator("workload"),
             scenario.duration,
+            self.streams.generator("workload:ops"),
         )
         for node in self.nodes:
             self.hosts[node] = NodeHost(

@@ -55,6 +55,7 @@ class Clients:
         recorder: Recorder,
         rng: np.random.Generator,
         end: float,
+        ops_rng: np.random.Generator,
     ) -> None:
         self.env = env
         self.config = config
@@ -64,7 +65,7 @@ class Clients:
         self.recorder = recorder
         self.rng = rng
         self.end = end
-        self.ops = OperationMaker(config, rng)
+        self.ops = OperationMaker(config, ops_rng)  # arrivals and targets: ``rng``
         self.issued = 0
         self.pending: dict[int, _Pending] = {}
         self._process_of = list(range(config.clients))  # client -> its current process id

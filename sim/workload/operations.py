@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.engine.rng import DrawPool
 from sim.scenario.model import Workload
 
 
@@ -15,6 +16,10 @@ class OperationMaker:
     Writes carry the op id as value, so every written value is unique and a read names the write
     it saw: the linearizability checker and a person reading a history both rely on it. A cas
     expects the value last seen on its key, so that some succeed and some fail.
+
+    The draws are uniforms taken from a batch (`DrawPool`; a numpy call per operation cost a
+    microsecond), on a stream of their own: the kind from one, the key from the next when there
+    are several (``int(u * keys)``, uniform over the keys).
     """
 
     def __init__(self, config: Workload, rng: np.random.Generator) -> None:
@@ -23,21 +28,18 @@ class OperationMaker:
         self._kinds = kinds
         self._cumulative = (np.cumsum(weights) / weights.sum()).tolist()
         self._keys = [f"k{i}" for i in range(1, config.keys + 1)]
-        self._rng = rng
+        self._uniform = DrawPool(rng).uniform
         self.last_seen: dict[str, Any] = {}
 
     def make(self, op_id: int) -> tuple[str, str, Any]:
-        u = self._rng.random()
+        u = self._uniform()
         kind = self._kinds[-1]
         for name, edge in zip(self._kinds, self._cumulative, strict=True):
             if u < edge:
                 kind = name
                 break
-        key = (
-            self._keys[int(self._rng.integers(len(self._keys)))]
-            if len(self._keys) > 1
-            else self._keys[0]
-        )
+        keys = self._keys
+        key = keys[int(self._uniform() * len(keys))] if len(keys) > 1 else keys[0]
         if kind == "write":
             return kind, key, op_id
         if kind == "read":
