@@ -9,8 +9,9 @@ order), with the same stop rule, inline. The queue holds three kinds of entries:
   counts it and hands the message to the node's protocol at once when the node takes it at once
   (up, not paused, no CPU cost), else to `NodeHost.receive`.
 - ``(time, priority, id, call)``: a `Call`, run as ``call.fn(call.arg)``.
-- ``(time, priority, id, event)``: anything else SimPy can run (processes, timeouts, a traced
-  `Delivery`), whose callbacks run exactly as `step` would run them.
+- ``(time, priority, id, delivery)``: a traced message (`Delivery`), given to its one callback.
+- ``(time, priority, id, event)``: anything else SimPy can run (processes, timeouts), whose
+  callbacks run exactly as `step` would run them.
 
 SimPy's own ``env.run`` cannot run the first kind: a simulation with NodeHosts runs here.
 """
@@ -24,7 +25,7 @@ import simpy
 from simpy.core import URGENT
 from simpy.events import Event
 
-from sim.engine.events import Call
+from sim.engine.events import Call, Delivery
 from sim.engine.node import NodeHost
 
 if TYPE_CHECKING:
@@ -66,6 +67,9 @@ def run_until(env: simpy.Environment, until: float | Event, network: Network | N
                 continue
             if kind is Call:
                 event.fn(event.arg)
+                continue
+            if kind is Delivery:  # its one callback: the network's _arrive
+                event.callbacks[0](event)
                 continue
             callbacks, event.callbacks = event.callbacks, None
             for callback in callbacks:

@@ -71,7 +71,7 @@ class Recorder:
     def event(self, node: str, event: str, fields: dict[str, Any], state: Any = None) -> None:
         """A protocol's ``ctx.emit``: the events the metrics know, and everything in the trace.
         ``state`` (the emitting protocol instance) is for the protocol's invariants only."""
-        now = self.time()
+        now = float(self.clock._now)
         if event == "proposed":
             self.proposed[node][fields["op_id"]] = now
         elif event == "election_started":

@@ -52,6 +52,8 @@ class Network:
         self._delay: dict[tuple[str, str], float] = {}
         self._disturbed = False
         # The fast path is for an undisturbed network with tracing off: `_slow` says otherwise.
+        self._tracing = recorder.tracing
+        self._trace_rows = recorder.trace_rows
         self._slow = recorder.tracing
         self._hosts: dict[str, Any] = {}  # dst -> its NodeHost, None: messages go to `_arrive`
         self._arrivals: list[Callable[[Any], None]] = [
@@ -165,36 +167,45 @@ class Network:
         if loss and link.fate.uniform() < loss:
             self._drop(src, dst, msg, "loss")
             return
-        copies = 1
         if duplicate and link.fate.uniform() < duplicate:
-            copies = 2
             self.duplicated += 1
-        now = self.env._now
-        for _ in range(copies):
-            latencies = link.latencies
-            arrival = now + extra + (latencies.pop() if latencies else link.draw())
-            if self.fifo:
-                if arrival < link.last:
-                    arrival = link.last
-                link.last = arrival
-            host = self._hosts[dst]
-            if host is not None:
-                heappush(self._queue, (arrival, NORMAL, next(self._eid), host, src, msg))
-                continue
-            if self.recorder.tracing:
-                self.recorder.trace("send", src=src, dst=dst, msg=msg, arrive=arrival)
-            event = Delivery.__new__(Delivery)
-            event.callbacks = self._arrivals
-            event.src = src
-            event.dst = dst
-            event.msg = msg
-            heappush(self._queue, (arrival, NORMAL, next(self._eid), event))
+            self._post(src, dst, link, msg, extra)
+        self._post(src, dst, link, msg, extra)
+
+    def _post(self, src: str, dst: str, link: Link, msg: Any, extra: float) -> None:
+        """Put one copy of ``msg`` in flight, ``extra`` ms late (``_send``'s last step)."""
+        latencies = link.latencies
+        arrival = self.env._now + extra + (latencies.pop() if latencies else link.draw())
+        if self.fifo:
+            if arrival < link.last:
+                arrival = link.last
+            link.last = arrival
+        host = self._hosts[dst]
+        if host is not None:
+            heappush(self._queue, (arrival, NORMAL, next(self._eid), host, src, msg))
+            return
+        if self._tracing:  # recorder.trace, inlined: two rows per message
+            self._trace_rows.append(
+                (
+                    float(self.env._now),
+                    "send",
+                    {"src": src, "dst": dst, "msg": msg, "arrive": arrival},
+                )
+            )
+        event = Delivery.__new__(Delivery)
+        event.callbacks = self._arrivals
+        event.src = src
+        event.dst = dst
+        event.msg = msg
+        heappush(self._queue, (arrival, NORMAL, next(self._eid), event))
 
     def _arrive(self, event: Delivery) -> None:
         src, dst, msg = event.src, event.dst, event.msg
         self.delivered += 1
-        if self.recorder.tracing:
-            self.recorder.trace("deliver", src=src, dst=dst, msg=msg)
+        if self._tracing:
+            self._trace_rows.append(
+                (float(self.env._now), "deliver", {"src": src, "dst": dst, "msg": msg})
+            )
         self.receivers[dst](src, msg)
 
     def _drop(self, src: str, dst: str, msg: Any, reason: str) -> None:

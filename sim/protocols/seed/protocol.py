@@ -69,6 +69,7 @@ class Seed(Protocol):
     def __init__(self, params: SeedParams, node_id: str, nodes: tuple[str, ...]) -> None:
         super().__init__(params, node_id, nodes)
         self.needed = acknowledgments_needed(params.quorum, len(nodes))
+        self.timeout = params.timeout  # read twice per proposal: a plain attribute
         self.proposals = 0
         self.pending: dict[str, _Pending] = {}
         self.applied = 0
@@ -97,24 +98,25 @@ class Seed(Protocol):
             self._commit(ctx, proposal_id)
             return
         ctx.broadcast(Proposal(proposal_id, op))
-        if self.params.timeout is not None:
-            ctx.set_timer(f"proposal:{proposal_id}", self.params.timeout)
+        if self.timeout is not None:
+            ctx.set_timer(f"proposal:{proposal_id}", self.timeout)
 
     def on_message(self, ctx: Context, src: str, msg: Any) -> None:
-        if type(msg) is Proposal:
+        kind = type(msg)
+        if kind is Proposal:
             ctx.send(src, Acknowledgment(msg.proposal_id))
-        elif type(msg) is Acknowledgment:
+        elif kind is Acknowledgment:
             pending = self.pending.get(msg.proposal_id)
             if pending is not None:
                 pending.acks.add(src)
                 if len(pending.acks) >= self.needed:
                     self._commit(ctx, msg.proposal_id)
-        elif type(msg) is Commit:
+        elif kind is Commit:
             self._apply(ctx, msg.op)
 
     def _commit(self, ctx: Context, proposal_id: str) -> None:
         pending = self.pending.pop(proposal_id)
-        if self.params.timeout is not None:
+        if self.timeout is not None:
             ctx.cancel_timer(f"proposal:{proposal_id}")
         ctx.broadcast(Commit(proposal_id, pending.op))
         result = self._apply(ctx, pending.op)
