@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results-scale.json"
 NODES = (3, 5, 9, 33, 101, 301)
 QUICK_NODES = 33  # --quick: up to this many nodes, and no long run
+PAIRED_REPEATS = 3  # runs of 5 nodes and of the largest cluster, taking turns, for their ratio
 
 
 def measure(protocol: str, nodes: int, duration: str, ops: int | None) -> dict[str, float]:
@@ -79,22 +80,28 @@ def run_scale(quick: bool) -> dict[str, Any]:
             flush=True,
         )
         rows.append({"protocol": protocol, "nodes": nodes, "duration": duration, "ops": ops, **row})
-    # Events per second at the largest cluster against 5 nodes (target: within 2x).
+    # Events per second at the largest cluster against 5 nodes (target: within 2x). One run of
+    # each is at the mercy of the shared machine (+-30% seen), so the two take turns, each in a
+    # fresh process, and the best of each counts; the large cluster runs 1 s simulated (10 s).
     slowdown = {}
+    largest = max(n for _, n, _, ops in cases(quick) if not ops)
     for protocol in ("seed", "raft"):
-        rate = {
-            r["nodes"]: r["events_per_s"]
-            for r in rows
-            if r["protocol"] == protocol and not r["ops"]
-        }
-        largest = max(rate)
+        best: dict[int, float] = {5: 0, largest: 0}
+        for _ in range(PAIRED_REPEATS):
+            for nodes, duration in ((5, "5s"), (largest, "1s")):
+                rate = _in_fresh_process(protocol, nodes, duration, None)["events_per_s"]
+                best[nodes] = max(best[nodes], rate)
         slowdown[protocol] = {
             "nodes": largest,
-            "events_per_s_5_over_largest": round(rate[5] / rate[largest], 2),
+            "events_per_s_5": best[5],
+            f"events_per_s_{largest}": best[largest],
+            "events_per_s_5_over_largest": round(best[5] / best[largest], 2),
         }
         print(
-            f"{protocol}: events/s at 5 nodes / at {largest} nodes = "
-            f"{slowdown[protocol]['events_per_s_5_over_largest']:.2f}"
+            f"{protocol}: events/s at 5 nodes / at {largest} nodes = {best[5]:,} / "
+            f"{best[largest]:,} = {slowdown[protocol]['events_per_s_5_over_largest']:.2f} "
+            f"(best of {PAIRED_REPEATS} runs each, taking turns)",
+            flush=True,
         )
     return {"rows": rows, "slowdown": slowdown}
 
