@@ -9,7 +9,8 @@ order), with the same stop rule, inline. The queue holds three kinds of entries:
   counts it and hands the message to the node's protocol at once when the node takes it at once
   (up, not paused, no CPU cost), else to `NodeHost.receive`.
 - ``(time, priority, id, call)``: a `Call`, run as ``call.fn(call.arg)``.
-- ``(time, priority, id, delivery)``: a traced message (`Delivery`), given to its one callback.
+- ``(time, priority, id, delivery)``: a message for a plain receiver (`Delivery`), given to its
+  one callback (the network's `_arrive`).
 - ``(time, priority, id, event)``: anything else SimPy can run (processes, timeouts), whose
   callbacks run exactly as `step` would run them.
 
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 def run_until(env: simpy.Environment, until: float | Event, network: Network | None = None) -> None:
     """Run ``env`` as ``env.run(until=until)`` does: up to time ``until`` (events at that very
     time are left for later), or until the event ``until`` has been processed. Messages handed
-    to nodes are added to ``network.delivered``."""
+    to nodes are added to ``network.delivered`` (and traced, if it traces)."""
     if isinstance(until, Event):
         stop = until
         if stop.callbacks is None:
@@ -50,6 +51,8 @@ def run_until(env: simpy.Environment, until: float | Event, network: Network | N
         env.schedule(stop, URGENT, until - env._now)
     queue: list[Any] = env._queue
     delivered = 0
+    # With tracing on, a message handed to a node gets its trace row first.
+    trace = network.trace_delivery if network is not None and network._tracing else None
     try:
         while queue:
             entry = heappop(queue)
@@ -58,6 +61,8 @@ def run_until(env: simpy.Environment, until: float | Event, network: Network | N
             kind = event.__class__
             if kind is NodeHost:
                 delivered += 1
+                if trace is not None:
+                    trace(event.node_id, entry[4], entry[5])
                 if event._direct:  # NodeHost.receive's common case, inlined
                     event.protocol.on_message(event, entry[4], entry[5])
                     if event._hold:

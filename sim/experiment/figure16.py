@@ -143,7 +143,7 @@ def recovery_trial(scenario: Scenario, seed: int, short_logs: int = 2) -> float:
     for host in simulation.hosts.values():
         call_later(env, float(rng.uniform(0.0, low)), _start, host)
     script = env.process(_crash_the_leader(simulation, rng, short_logs))
-    run_until(env, script)
+    run_until(env, script, simulation.network)
     recoveries = leader_recoveries(simulation.recorder)
     return recoveries[0] if recoveries else math.inf
 

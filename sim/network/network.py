@@ -51,10 +51,10 @@ class Network:
         self._duplicate: float | None = None
         self._delay: dict[tuple[str, str], float] = {}
         self._disturbed = False
-        # The fast path is for an undisturbed network with tracing off: `_slow` says otherwise.
+        # The fast path is for an undisturbed network: `_slow` says otherwise.
+        self._slow = False
         self._tracing = recorder.tracing
-        self._trace_rows = recorder.trace_rows
-        self._slow = recorder.tracing
+        self._trace_rows = recorder.trace_rows  # the network writes its rows itself (see _post)
         self._hosts: dict[str, Any] = {}  # dst -> its NodeHost, None: messages go to `_arrive`
         self._arrivals: list[Callable[[Any], None]] = [
             self._arrive
@@ -66,11 +66,10 @@ class Network:
     def attach(self, node: str, receiver: Receiver, host: Any = None) -> None:
         """``receiver(src, msg)`` takes the node's messages. ``host``, if given, is the node's
         NodeHost: its messages then travel as plain ``(time, priority, id, host, src, msg)``
-        queue entries that `sim.engine.loop` hands to it, with no event object. With tracing on
-        it is not used: every message is a `Delivery` that goes through `_arrive`, which traces
-        it."""
+        queue entries that `sim.engine.loop` hands to it, with no event object (and traces with
+        `trace_delivery`). Without, each message is a `Delivery` that goes through `_arrive`."""
         self.receivers[node] = receiver
-        self._hosts[node] = None if self.recorder.tracing else host
+        self._hosts[node] = host
 
     # --- node to node -------------------------------------------------------------------------
 
@@ -93,10 +92,11 @@ class Network:
 
         The hot path of the whole simulator: a route look-up, a latency, one heap push per
         message, with everything else bound here once. The latency-and-push lines repeat
-        `_send`'s on purpose (a shared helper is one more Python call per message); `_send`
-        takes over whenever faults, loss, duplication or tracing are in play.
+        `_post`'s on purpose (a shared helper is one more Python call per message); `_send`
+        takes over whenever faults, loss or duplication are in play.
         """
         env, queue, eid, fifo, network = self.env, self._queue, self._eid, self.fifo, self
+        tracing, rows = self._tracing, self._trace_rows
         # dst -> its link, its host, and whether the fast path may take it (a host to hand the
         # message to, no loss or duplication on the link: both are fixed per link).
         routes: dict[str, tuple[Link, Any, bool]] = {}
@@ -124,6 +124,9 @@ class Network:
                 if arrival < link.last:
                     arrival = link.last
                 link.last = arrival
+            if tracing:
+                row = {"src": src, "dst": dst, "msg": msg, "arrive": arrival}
+                rows.append((float(env._now), "send", row))
             heappush(queue, (arrival, NORMAL, next(eid), host, src, msg))
 
         def broadcast(msg: Any) -> None:
@@ -145,6 +148,9 @@ class Network:
                     if arrival < link.last:
                         arrival = link.last
                     link.last = arrival
+                if tracing:
+                    row = {"src": src, "dst": dst, "msg": msg, "arrive": arrival}
+                    rows.append((float(env._now), "send", row))
                 heappush(queue, (arrival, NORMAL, next(eid), host, src, msg))
 
         return send, broadcast
@@ -180,18 +186,13 @@ class Network:
             if arrival < link.last:
                 arrival = link.last
             link.last = arrival
+        if self._tracing:  # recorder.trace, inlined: two rows per message
+            row = {"src": src, "dst": dst, "msg": msg, "arrive": arrival}
+            self._trace_rows.append((float(self.env._now), "send", row))
         host = self._hosts[dst]
         if host is not None:
             heappush(self._queue, (arrival, NORMAL, next(self._eid), host, src, msg))
             return
-        if self._tracing:  # recorder.trace, inlined: two rows per message
-            self._trace_rows.append(
-                (
-                    float(self.env._now),
-                    "send",
-                    {"src": src, "dst": dst, "msg": msg, "arrive": arrival},
-                )
-            )
         event = Delivery.__new__(Delivery)
         event.callbacks = self._arrivals
         event.src = src
@@ -203,10 +204,13 @@ class Network:
         src, dst, msg = event.src, event.dst, event.msg
         self.delivered += 1
         if self._tracing:
-            self._trace_rows.append(
-                (float(self.env._now), "deliver", {"src": src, "dst": dst, "msg": msg})
-            )
+            self.trace_delivery(dst, src, msg)
         self.receivers[dst](src, msg)
+
+    def trace_delivery(self, dst: str, src: str, msg: Any) -> None:
+        """The trace row of a message handed to ``dst`` now (the loop calls it when tracing)."""
+        row = {"src": src, "dst": dst, "msg": msg}
+        self._trace_rows.append((float(self.env._now), "deliver", row))
 
     def _drop(self, src: str, dst: str, msg: Any, reason: str) -> None:
         self.dropped += 1
@@ -284,4 +288,4 @@ class Network:
             or self._duplicate is not None
             or self._delay
         )
-        self._slow = self._disturbed or self.recorder.tracing
+        self._slow = self._disturbed

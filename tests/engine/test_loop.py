@@ -35,7 +35,10 @@ def _host(log: list[tuple[float, str]], env: simpy.Environment, direct: bool) ->
 
 
 class _Network:
+    """The parts of a Network the loop reads."""
+
     delivered = 0
+    _tracing = False
 
 
 def _build(seed: int, ours: bool) -> tuple[simpy.Environment, list[tuple[float, str]], _Network]:
