@@ -1,4 +1,6 @@
-"""The cheapest way to have SimPy call a function later: one event, no process, no closure."""
+"""What the event loop runs besides messages to nodes: `Call` (a function at a time: timers,
+client steps, faults) and `Delivery` (a message for a plain receiver). Both are the least an
+entry of SimPy's queue can be: no process, no closure, no ``__dict__``."""
 
 from __future__ import annotations
 

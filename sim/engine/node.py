@@ -3,9 +3,10 @@
 A node handles one thing at a time. With ``processing`` > 0 every message and request costs that
 much CPU time and waits its turn (a FIFO single-server queue: it is handled at
 ``max(arrival, previous finish) + processing``). Timers wait for the CPU but cost nothing. With
-no processing cost a delivery is handled straight from its network event. Either way no SimPy
-process runs per message: the queue is kept as a "busy until" time, which is the same FIFO queue
-as a process draining an inbox, at a fraction of the cost (see docs/design.md).
+no processing cost a message is handled straight from its queue entry (`sim.engine.loop`).
+Either way no SimPy process runs per message: the queue is kept as a "busy until" time, which is
+the same FIFO queue as a process draining an inbox, at a fraction of the cost (see
+docs/design.md).
 
 ``persist`` models a durable write: messages and replies sent after it in the same handler
 leave only once the write is done; writes queue on the node's disk one after another.

@@ -1,8 +1,9 @@
 """The simulated network: sends between nodes, partitions, loss, duplication, ordering.
 
-A message in flight is one SimPy event whose callback hands it to the destination node; nothing
-else is allocated per message. Faults change the network through its methods (`partition`,
-`heal`, `cut`, `set_loss`, ...), never by reaching into its tables.
+A message in flight is one entry of the simulator's heap, ``(time, priority, id, host, src,
+msg)``, that the event loop hands to the destination node; nothing else is allocated per message.
+Faults change the network through its methods (`partition`, `heal`, `cut`, `set_loss`, ...),
+never by reaching into its tables.
 """
 
 from __future__ import annotations
