@@ -80,11 +80,6 @@ class Network:
         self.sent += 1
         self._send(src, dst, self.links.get(src, dst), msg, hold)
 
-    def broadcast(self, src: str, peers: tuple[str, ...], msg: Any, hold: float = 0.0) -> None:
-        """``send`` to each of ``peers`` in order."""
-        for dst in peers:
-            self.send(src, dst, msg, hold)
-
     def outbox(
         self, src: str, peers: tuple[str, ...], sender: Any
     ) -> tuple[Callable[[str, Any], None], Callable[[Any], None]]:
