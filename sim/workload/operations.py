@@ -18,8 +18,9 @@ class OperationMaker:
     expects the value last seen on its key, so that some succeed and some fail.
 
     The draws are uniforms taken from a batch (`DrawPool`; a numpy call per operation cost a
-    microsecond), on a stream of their own: the kind from one, the key from the next when there
-    are several (``int(u * keys)``, uniform over the keys).
+    microsecond), on a stream of their own: the kind from one when the mix has several, the key
+    from the next when there are several (``int(u * keys)``, uniform over the keys). Nothing is
+    drawn where there is nothing to choose: a write-only, one-key workload draws nothing.
     """
 
     def __init__(self, config: Workload, rng: np.random.Generator) -> None:
@@ -32,12 +33,13 @@ class OperationMaker:
         self.last_seen: dict[str, Any] = {}
 
     def make(self, op_id: int) -> tuple[str, str, Any]:
-        u = self._uniform()
         kind = self._kinds[-1]
-        for name, edge in zip(self._kinds, self._cumulative, strict=True):
-            if u < edge:
-                kind = name
-                break
+        if len(self._kinds) > 1:
+            u = self._uniform()
+            for name, edge in zip(self._kinds, self._cumulative, strict=True):
+                if u < edge:
+                    kind = name
+                    break
         keys = self._keys
         key = keys[int(self._uniform() * len(keys))] if len(keys) > 1 else keys[0]
         if kind == "write":
