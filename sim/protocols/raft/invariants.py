@@ -47,31 +47,36 @@ class ElectionSafety(Invariant):
         }
 
 
-class _Commits(Invariant):
-    """Keeps the committed prefix: per index, the op decided first and the term it was committed
-    in. The first decider of an index is the leader that committed it, or a follower it told, so
-    its term then is the commit term; a running maximum keeps the terms ordered."""
+class CommittedPrefix(Invariant):
+    """Not a property: the record of the committed prefix that the two below check leaders
+    against, kept once for both. Per index: the op decided first and the term it was committed in.
+    The first decider of an index is the leader that committed it, or a follower it told, so its
+    term then is the commit term; a running maximum keeps the terms ordered."""
 
-    events = frozenset({"became_leader"})
+    kind = "committed_prefix"
 
     def __init__(self) -> None:
-        self._ops: list[OpId] = []
-        self._terms: list[int] = []
-        self._deciders: list[tuple[str, float]] = []
+        self.ops: list[OpId] = []
+        self.terms: list[int] = []
+        self.deciders: list[tuple[str, float]] = []
 
     def on_commit(self, node: str, index: int, op: Op, now: float, state: Any) -> Violation | None:
-        if index == len(self._ops) + 1:  # else a gap, which replica safety reports
-            self._ops.append(op.op_id)
-            self._terms.append(max(state.term, self._terms[-1] if self._terms else 0))
-            self._deciders.append((node, now))
+        ops, terms = self.ops, self.terms
+        if index == len(ops) + 1:  # else a gap, which replica safety reports
+            ops.append(op.op_id)
+            term = state.term
+            if terms and terms[-1] > term:
+                term = terms[-1]
+            terms.append(term)
+            self.deciders.append((node, now))
         return None
 
-    def _committed_before(self, term: int) -> int:
+    def committed_before(self, term: int) -> int:
         """How many indices were committed in terms before ``term``."""
-        return bisect.bisect_left(self._terms, term)
+        return bisect.bisect_left(self.terms, term)
 
 
-class LeaderCompleteness(_Commits):
+class LeaderCompleteness(Invariant):
     """A leader holds every entry committed in earlier terms, at the same index.
 
     (Not those committed in later terms: a leader of term 5 may win its votes, be paused, and
@@ -79,24 +84,29 @@ class LeaderCompleteness(_Commits):
     """
 
     kind = "leader_completeness"
+    events = frozenset({"became_leader"})
+
+    def __init__(self, committed: CommittedPrefix) -> None:
+        self._committed = committed
 
     def on_event(
         self, node: str, event: str, fields: Mapping[str, Any], now: float, state: Any
     ) -> Violation | None:
-        count = self._committed_before(fields["term"])
+        committed = self._committed
+        count = committed.committed_before(fields["term"])
         held = [entry.op.op_id for entry in _log_of(state).entries_from(1, count)]
-        if held == self._ops[:count]:
+        if held == committed.ops[:count]:
             return None
         index = next(
-            (i for i, (a, b) in enumerate(zip(held, self._ops, strict=False)) if a != b),
+            (i for i, (a, b) in enumerate(zip(held, committed.ops, strict=False)) if a != b),
             len(held),
         )
-        decider, decided = self._deciders[index]
+        decider, decided = committed.deciders[index]
         has = f"op {held[index]}" if index < len(held) else "nothing"
         return {
             "message": f"{node} became leader of term {fields['term']} at {now:.3f} ms with "
-            f"{has} at index {index + 1}, where {decider} decided op {self._ops[index]} "
-            f"in term {self._terms[index]} at {decided:.3f} ms",
+            f"{has} at index {index + 1}, where {decider} decided op {committed.ops[index]} "
+            f"in term {committed.terms[index]} at {decided:.3f} ms",
             "term": fields["term"],
             "index": index + 1,
             "nodes": [node, decider],
@@ -104,7 +114,7 @@ class LeaderCompleteness(_Commits):
         }
 
 
-class LogMatching(_Commits):
+class LogMatching(Invariant):
     """Two logs holding an entry of the same index and term agree on every entry up to it.
 
     Checked as: over every leader's log seen at its election, (index, term) determines the
@@ -114,16 +124,17 @@ class LogMatching(_Commits):
     """
 
     kind = "log_matching"
+    events = frozenset({"became_leader"})
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, committed: CommittedPrefix) -> None:
+        self._committed = committed
         self._seen: dict[tuple[int, int], tuple[OpId, int, str, float]] = {}
 
     def on_event(
         self, node: str, event: str, fields: Mapping[str, Any], now: float, state: Any
     ) -> Violation | None:
         log = _log_of(state)
-        start = min(self._committed_before(fields["term"]), log.last_index)
+        start = min(self._committed.committed_before(fields["term"]), log.last_index)
         previous_term = log.term_at(start)
         for index, entry in enumerate(log.entries_from(start + 1, log.last_index), start + 1):
             seen = self._seen.setdefault(

@@ -38,7 +38,12 @@ from pydantic import Field, model_validator
 
 from sim.checks.invariants import Invariant
 from sim.protocols.base import OK, Context, Op, Protocol, ProtocolParams, Request, Result
-from sim.protocols.raft.invariants import ElectionSafety, LeaderCompleteness, LogMatching
+from sim.protocols.raft.invariants import (
+    CommittedPrefix,
+    ElectionSafety,
+    LeaderCompleteness,
+    LogMatching,
+)
 from sim.protocols.raft.log import RaftLog
 from sim.protocols.raft.messages import (
     AppendEntries,
@@ -161,7 +166,8 @@ class Raft(Protocol):
 
     @classmethod
     def invariants(cls) -> list[Invariant]:
-        return [ElectionSafety(), LeaderCompleteness(), LogMatching()]
+        committed = CommittedPrefix()  # read by the two after it
+        return [ElectionSafety(), committed, LeaderCompleteness(committed), LogMatching(committed)]
 
     @property
     def is_leader(self) -> bool:
@@ -366,7 +372,8 @@ class Raft(Protocol):
         self.leader = leader
         self._leader_contact = ctx.now
         self._failed_elections = 0
-        self._reset_election_timer(ctx)
+        low, high = self._election_timeout  # a follower's: `_reset_election_timer`, inlined
+        ctx.set_timer("election", ctx.uniform(low, high))
         if self._accepted_term != self.term:
             self._accepted_term = self.term
             ctx.emit("leader_accepted", term=self.term, leader=leader)
