@@ -53,7 +53,8 @@ class NodeHost:
         self.nodes = nodes
         self.peers = tuple(n for n in nodes if n != node_id)
         self.rng = rng
-        self._uniforms = DrawPool(rng)
+        self._uniforms: list[float] = []  # a batch of U[0, 1) draws from ``rng``, see `uniform`
+        self._uniform_batch = 16
         self.durable: dict[str, Any] = {}
         self.network = network
         self.recorder = recorder
@@ -108,8 +109,14 @@ class NodeHost:
         self._timers.pop(name, None)
 
     def uniform(self, low: float, high: float) -> float:
-        # numpy's uniform(low, high) is low + (high - low) * random(): the same double here.
-        return low + (high - low) * self._uniforms.uniform()
+        # numpy's uniform(low, high) is low + (high - low) * random(): the same double here. The
+        # draws come from a batch as `DrawPool` hands them out (its code inlined: a Raft follower
+        # draws a timeout per AppendEntries).
+        draws = self._uniforms
+        if not draws:
+            draws = self._uniforms = DrawPool.refill(self.rng, self._uniform_batch)
+            self._uniform_batch = min(self._uniform_batch * 4, DrawPool.MAX_BATCH)
+        return low + (high - low) * draws.pop()
 
     def reply(self, request: Request, result: Result) -> None:
         self._reply_sink(self.node_id, request, result, self._hold)

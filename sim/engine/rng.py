@@ -39,6 +39,7 @@ class DrawPool:
     """
 
     __slots__ = ("_gen", "_size", "_uniform")
+    MAX_BATCH = 8192
 
     def __init__(self, generator: np.random.Generator) -> None:
         self._gen = generator
@@ -47,8 +48,12 @@ class DrawPool:
 
     def uniform(self) -> float:
         if not self._uniform:
-            batch = self._gen.random(self._size)
-            self._size = min(self._size * 4, 8192)
-            # Reversed so that pop() hands them out in the order numpy drew them.
-            self._uniform = batch[::-1].tolist()
+            self._uniform = self.refill(self._gen, self._size)
+            self._size = min(self._size * 4, self.MAX_BATCH)
         return self._uniform.pop()
+
+    @staticmethod
+    def refill(generator: np.random.Generator, size: int) -> list[float]:
+        """The next ``size`` draws, reversed so that pop() hands them out in numpy's order."""
+        batch: list[float] = generator.random(size)[::-1].tolist()
+        return batch

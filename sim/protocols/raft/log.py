@@ -60,7 +60,9 @@ class RaftLog:
 
     def matches(self, index: int, term: int) -> bool:
         """Whether this log holds an entry of ``term`` at ``index`` (the AppendEntries check)."""
-        return index <= self.last_index and self.term_at(index) == term
+        if index > self.last_index:
+            return False
+        return (self._entries[index - 1].term if index > 0 else 0) == term  # term_at, inlined
 
     def merge(self, prev_index: int, entries: Sequence[Entry]) -> int | None:
         """Figure 2, AppendEntries receiver steps 3-4, after the consistency check passed.
