@@ -24,10 +24,10 @@ class ReplicaSafety:
 
     def decide(self, node: str, index: int, op: Op, now: float) -> bool:
         """Check one replica's decision; True if it is the first decision of ``index``."""
-        first = self.chosen.get(index)
+        chosen = self.chosen
+        first = chosen.get(index)
         if first is None:
-            valid = self._valid(node, index, op, now)
-            self.chosen[index] = (op.op_id, node, now, op, valid)
+            chosen[index] = (op.op_id, node, now, op, self._valid(node, index, op, now))
         elif first[3] is not op or not first[4]:
             # The common case skips this: replicas deciding the very Op object the first one
             # decided, found valid (messages carry the same object from node to node).
@@ -42,9 +42,10 @@ class ReplicaSafety:
                     times=[first[2], now],
                 )
             self._valid(node, index, op, now)
-        previous = self.applied.get(node, 0)
+        applied = self.applied
+        previous = applied.get(node, 0)
         if index == previous + 1:
-            self.applied[node] = index
+            applied[node] = index
         elif index > previous + 1:
             self._violate(
                 "gap",

@@ -52,19 +52,22 @@ class Recorder:
         """`decide` for one node, as a function of (index, op): every replica calls it for every
         entry, so what it needs is bound once here. ``state_of()`` gives the node's protocol
         instance for the invariants."""
-        decisions, safety, proposed = self.decisions, self.safety.decide, self.proposed[node]
+        record, safety, proposed = self.decisions.append, self.safety.decide, self.proposed[node]
         latencies, invariants, clock = self.commit_latencies, self.invariants, self.clock
+        tracing, trace = self.tracing, self.trace
 
         def decide(index: int, op: Op) -> None:
             now = float(clock._now)
-            decisions.append((node, index, op.op_id, now))
+            op_id = op.op_id
+            record((node, index, op_id, now))
             if safety(node, index, op, now) and invariants is not None:
                 invariants.commit(node, index, op, now, state_of())
-            started = proposed.pop(op.op_id, None)
-            if started is not None:
-                latencies.append(now - started)
-            if self.tracing:
-                self.trace("decide", node=node, index=index, op_id=op.op_id)
+            if proposed:  # (empty but at the node that proposed, which the latency is about)
+                started = proposed.pop(op_id, None)
+                if started is not None:
+                    latencies.append(now - started)
+            if tracing:
+                trace("decide", node=node, index=index, op_id=op_id)
 
         return decide
 
