@@ -88,7 +88,7 @@ class NodeHost:
 
     @property
     def now(self) -> float:
-        return float(self.env._now)
+        return self.env._now  # a float: see Simulation
 
     def set_timer(self, name: str, delay: float) -> None:
         # A timer is [deadline, time of its pending event]. Setting it later than its pending

@@ -26,7 +26,9 @@ from sim.workload.clients import Clients
 class Simulation:
     def __init__(self, scenario: Scenario, trace: bool | None = None) -> None:
         self.scenario = scenario
-        self.env = simpy.Environment()
+        # A float clock from the start: every time computed from it is a float too, so the hot
+        # paths (`ctx.now`, decisions, clients) read ``env._now`` as it is, without a float() call.
+        self.env = simpy.Environment(initial_time=0.0)
         self.streams = RandomStreams(scenario.seed)
         self.nodes = scenario.cluster.node_names
         tracing = scenario.output.trace if trace is None else trace

@@ -57,7 +57,7 @@ class Recorder:
         tracing, trace = self.tracing, self.trace
 
         def decide(index: int, op: Op) -> None:
-            now = float(clock._now)
+            now = clock._now  # a float: see Simulation
             op_id = op.op_id
             record((node, index, op_id, now))
             if safety(node, index, op, now) and invariants is not None:
