@@ -85,6 +85,7 @@ class Clients:
         self._history, self._history_op_ids = recorder.history, recorder.history_op_ids
         self._requests, self._invoke = recorder.requests, recorder.safety.invoke
         self._tracing = recorder.tracing
+        self._client_delays = network.client_delays
 
     def start(self) -> None:
         if self.config.clients == 0:
@@ -109,7 +110,7 @@ class Clients:
     def _issue(self, client: int) -> bool:
         """Invoke one operation; False once the workload is over."""
         limit = self._limit
-        now = float(self.env._now)
+        now = self.env._now  # a float: see Simulation
         if (limit is not None and self.issued >= limit) or now >= self.end:
             return False
         self.issued += 1
@@ -160,8 +161,9 @@ class Clients:
         return target
 
     def _send(self, pending: _Pending) -> None:
-        delivery = (self.hosts[pending.node], pending.request)
-        call_later(self.env, self.network.client_delay(), self._reach, delivery)
+        delays = self._client_delays  # `network.client_delay()`, without a call when it can
+        delay = delays.pop() if delays else self.network.client_delay()
+        call_later(self.env, delay, self._reach, (self.hosts[pending.node], pending.request))
 
     def _reach(self, delivery: tuple[NodeHost, Request]) -> None:
         host, request = delivery
@@ -173,9 +175,9 @@ class Clients:
 
     def reply(self, node: str, request: Request, result: Result, hold: float) -> None:
         """A node answers (the NodeHost's reply sink); it reaches the client a link later."""
-        call_later(
-            self.env, hold + self.network.client_delay(), self._replied, (node, request, result)
-        )
+        delays = self._client_delays
+        delay = delays.pop() if delays else self.network.client_delay()
+        call_later(self.env, hold + delay, self._replied, (node, request, result))
 
     def _replied(self, answer: tuple[str, Request, Result]) -> None:
         node, request, result = answer
@@ -245,7 +247,7 @@ class Clients:
 
     def _complete(self, pending: _Pending, outcome: str, value: Any) -> None:
         request = pending.request
-        now = float(self.env._now)
+        now = self.env._now
         pending.done = True
         del self.pending[request.op_id]
         self._history.append(
