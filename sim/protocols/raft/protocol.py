@@ -514,6 +514,8 @@ class Raft(Protocol):
     def _count_acks(self, ctx: Context, old: int, new: int) -> None:
         """A follower's match index rose from ``old`` to ``new``: count it as holding each index
         in between that is not committed yet, then commit what a majority now holds."""
+        if new <= self.commit_index:
+            return  # all committed already (the acks beyond a majority's): nothing to count
         low = old if old > self.commit_index else self.commit_index
         acks = self._acks
         for index in range(low + 1, new + 1):
