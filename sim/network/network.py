@@ -44,9 +44,7 @@ class Network:
         self.receivers: dict[str, Receiver] = {}
         self._client_sample = sampler(config.client_latency)
         self._client_gen = streams.generator("client-links")
-        # Client link latencies drawn ahead, next last: clients pop from this very list (refilled
-        # in place by `client_delay`) and call `client_delay` only when it is empty.
-        self.client_delays: list[float] = []
+        self._client_latencies: list[float] = []  # drawn ahead, next last
         # Fault state. `_disturbed` is the one flag the hot path tests; the rest only when set.
         self._group: dict[str, int] | None = None
         self._cuts: set[tuple[str, str]] = set()
@@ -224,10 +222,9 @@ class Network:
 
     def client_delay(self) -> float:
         """One-way latency of a client <-> node link (clients sit outside partitions)."""
-        delays = self.client_delays
-        if not delays:
-            delays[:] = self._client_sample(self._client_gen, 1024)[::-1].tolist()
-        return delays.pop()
+        if not self._client_latencies:
+            self._client_latencies = self._client_sample(self._client_gen, 1024)[::-1].tolist()
+        return self._client_latencies.pop()
 
     # --- faults -------------------------------------------------------------------------------
 

@@ -85,7 +85,6 @@ class Clients:
         self._history, self._history_op_ids = recorder.history, recorder.history_op_ids
         self._requests, self._invoke = recorder.requests, recorder.safety.invoke
         self._tracing = recorder.tracing
-        self._client_delays = network.client_delays
 
     def start(self) -> None:
         if self.config.clients == 0:
@@ -117,7 +116,7 @@ class Clients:
         op_id = self.issued
         op, key, value = self.ops.make(op_id)
         request = Request(op_id, client, op, key, value)
-        process = self._process_of[client] if self._closed else self._take_process(client)
+        process = self._take_process(client)
         node = self._choose_node(client)
         pending = self.pending[op_id] = _Pending(request, process, node, now)
         self._invoke(op_id, op, key, value)
@@ -161,9 +160,8 @@ class Clients:
         return target
 
     def _send(self, pending: _Pending) -> None:
-        delays = self._client_delays  # `network.client_delay()`, without a call when it can
-        delay = delays.pop() if delays else self.network.client_delay()
-        call_later(self.env, delay, self._reach, (self.hosts[pending.node], pending.request))
+        delivery = (self.hosts[pending.node], pending.request)
+        call_later(self.env, self.network.client_delay(), self._reach, delivery)
 
     def _reach(self, delivery: tuple[NodeHost, Request]) -> None:
         host, request = delivery
@@ -175,9 +173,8 @@ class Clients:
 
     def reply(self, node: str, request: Request, result: Result, hold: float) -> None:
         """A node answers (the NodeHost's reply sink); it reaches the client a link later."""
-        delays = self._client_delays
-        delay = delays.pop() if delays else self.network.client_delay()
-        call_later(self.env, hold + delay, self._replied, (node, request, result))
+        delay = hold + self.network.client_delay()
+        call_later(self.env, delay, self._replied, (node, request, result))
 
     def _replied(self, answer: tuple[str, Request, Result]) -> None:
         node, request, result = answer
