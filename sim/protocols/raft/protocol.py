@@ -349,34 +349,31 @@ class Raft(Protocol):
             return
         if self.role != "follower":  # a (pre)candidate of this term: someone else won
             self._become_follower(ctx, msg.term)
-        self._accept_leader(ctx, src)
-        log = self.log
-        prev_index, entries = msg.prev_log_index, msg.entries
-        if not log.matches(prev_index, msg.prev_log_term):
-            ctx.send(src, self._rejection(msg))
-            return
-        if entries:  # (a heartbeat changes nothing)
-            first_written = log.merge(prev_index, entries)
-            if first_written is not None:
-                log.persist_from(ctx.persist, first_written)
-        # Only entries this message vouched for are known to match the leader's: not beyond.
-        last_new = prev_index + len(entries)
-        self._commit(ctx, msg.leader_commit if msg.leader_commit < last_new else last_new)
-        # The fields in order (positional: built once per message); no conflict to report.
-        ctx.send(
-            src,
-            AppendEntriesReply(self.term, True, prev_index, last_new, log.last_index, msg.sent_at),
-        )
-
-    def _accept_leader(self, ctx: Context, leader: str) -> None:
-        self.leader = leader
+        # The leader of this term is heard: follow it, and wait a new election timeout (the
+        # follower's own: `_reset_election_timer`, inlined, as all of this runs per message).
+        self.leader = src
         self._leader_contact = ctx.now
         self._failed_elections = 0
-        low, high = self._election_timeout  # a follower's: `_reset_election_timer`, inlined
+        low, high = self._election_timeout
         ctx.set_timer("election", ctx.uniform(low, high))
         if self._accepted_term != self.term:
             self._accepted_term = self.term
-            ctx.emit("leader_accepted", term=self.term, leader=leader)
+            ctx.emit("leader_accepted", term=self.term, leader=src)
+        log = self.log
+        last_new = log.receive(msg.prev_log_index, msg.prev_log_term, msg.entries, ctx.persist)
+        if last_new < 0:
+            ctx.send(src, self._rejection(msg))
+            return
+        # Only entries this message vouched for are known to match the leader's: not beyond.
+        leader_commit = msg.leader_commit
+        self._commit(ctx, leader_commit if leader_commit < last_new else last_new)
+        # The fields in order (positional: built once per message); no conflict to report.
+        ctx.send(
+            src,
+            AppendEntriesReply(
+                self.term, True, msg.prev_log_index, last_new, log.last_index, msg.sent_at
+            ),
+        )
 
     def _rejection(self, msg: AppendEntries) -> AppendEntriesReply:
         """The failure reply to ``msg``; from a follower of its term, with the conflict hint."""
@@ -402,16 +399,30 @@ class Raft(Protocol):
     # -- replication: leader side ---------------------------------------------------------------
 
     def _append(self, ctx: Context, op: Op, request: Request | None = None) -> None:
-        index = self.log.append(Entry(self.term, op))
+        entry = Entry(self.term, op)
+        index = self.log.append(entry)
         self.log.persist_from(ctx.persist, index)
         if request is not None:
             self._pending[index] = request
             ctx.emit("proposed", op_id=op.op_id)
         built: dict[int, AppendEntries] = {}
+        followers, window = self._followers, self._max_inflight
         for peer in ctx.peers:
-            self._send_entries(ctx, peer, built)
+            follower = followers[peer]
+            if follower.next_index == index and not follower.probing:
+                # A follower keeping up: the new entry alone, if its window has room. This is
+                # what `_send_entries` would send it, without the call (one per peer per entry).
+                if len(follower.inflight) < window:
+                    msg = built.get(index - 1)
+                    if msg is None:
+                        msg = built[index - 1] = self._append_entries(ctx, index - 1, (entry,))
+                    ctx.send(peer, msg)
+                    follower.inflight.append(index)
+                    follower.next_index = index + 1
+            else:
+                self._send_entries(ctx, peer, built)
         if self._majority == 1:  # a cluster of one is its own majority
-            self._advance_commit(ctx, index - 1, index)
+            self._commit(ctx, index)
 
     def _send_entries(
         self, ctx: Context, peer: str, built: dict[int, AppendEntries] | None = None
@@ -475,7 +486,8 @@ class Raft(Protocol):
         if msg.success:
             matched = msg.match_index
             if matched > follower.match_index:
-                self._count_acks(ctx, follower.match_index, matched)
+                if matched > self.commit_index:  # (else a majority has it all: nothing to count)
+                    self._count_acks(ctx, follower.match_index, matched)
                 follower.match_index = matched
             if matched >= follower.next_index:
                 follower.next_index = matched + 1
@@ -512,37 +524,32 @@ class Raft(Protocol):
         return max(follower.match_index + 1, min(guess, msg.prev_log_index))
 
     def _count_acks(self, ctx: Context, old: int, new: int) -> None:
-        """A follower's match index rose from ``old`` to ``new``: count it as holding each index
-        in between that is not committed yet, then commit what a majority now holds."""
-        if new <= self.commit_index:
-            return  # all committed already (the acks beyond a majority's): nothing to count
-        low = old if old > self.commit_index else self.commit_index
-        acks = self._acks
-        for index in range(low + 1, new + 1):
-            acks[index] = acks.get(index, 0) + 1
-        self._advance_commit(ctx, low, new)
-
-    def _advance_commit(self, ctx: Context, low: int, high: int) -> None:
-        """Commit the highest index in (low, high] that a majority holds, if it is of this term.
+        """A follower's match index rose from ``old`` to ``new`` (above the commit index): count
+        it as holding each index in between that is not committed yet, and commit the highest
+        one a majority now holds, if it is of this term.
 
         ``_acks[i]`` is the number of followers whose match index is at least i, kept for the
         indices above the commit index; the leader holds them all. Only indices whose count just
-        changed are looked at: every earlier change ran this check and committed what it could.
-        (A sort of all match indexes per acknowledgment would cost O(n log n) per message: at
-        301 nodes it was a fifth of the run.)
+        changed can newly reach a majority: every earlier change ran this check and committed
+        what it could. (A sort of all match indexes per acknowledgment would cost O(n log n)
+        per message: at 301 nodes it was a fifth of the run.)
         """
-        needed = self._majority - 1
-        acks = self._acks
-        for index in range(high, low, -1):
-            if acks.get(index, 0) >= needed:
-                # Figure 8: counting replicas commits only entries of the current term (and with
-                # them, everything before). Terms never decrease along the log, so if this one is
-                # older, so are all below it.
-                if self.log.term_at(index) == self.term:
-                    for done in range(self.commit_index + 1, index + 1):
-                        acks.pop(done, None)
-                    self._commit(ctx, index)
-                return
+        low = old if old > self.commit_index else self.commit_index
+        acks, needed = self._acks, self._majority - 1
+        # The counts fall (or stay) as the index rises, so the last one to reach `needed` is the
+        # highest index a majority holds.
+        top = 0
+        for index in range(low + 1, new + 1):
+            count = acks[index] = acks.get(index, 0) + 1
+            if count >= needed:
+                top = index
+        # Figure 8: counting replicas commits only entries of the current term (and with them,
+        # everything before). Terms never decrease along the log, so if this one is older, so
+        # are all below it.
+        if top and self.log.term_at(top) == self.term:
+            for done in range(self.commit_index + 1, top + 1):
+                acks.pop(done, None)
+            self._commit(ctx, top)
 
     def _quorum_contact(self, ctx: Context) -> float:
         """The newest time such that a majority (self included) acknowledged a send since."""
@@ -572,11 +579,15 @@ class Raft(Protocol):
             return
         self.commit_index = index
         first = self.last_applied + 1
-        pending = self._pending
+        pending, kv = self._pending, self.kv
         for applied, entry in enumerate(self.log.entries_from(first, index - first + 1), first):
             self.last_applied = applied
             op = entry.op
-            result = self._apply(op)
+            if op.op == "write":  # most entries: applied here, without a call
+                kv[op.key] = op.value
+                result = OK
+            else:
+                result = self._apply(op)
             ctx.decide(applied, op)
             if pending:  # (only a leader answers clients)
                 request = pending.pop(applied, None)
@@ -584,10 +595,8 @@ class Raft(Protocol):
                     ctx.reply(request, result)
 
     def _apply(self, op: Op) -> Result:
+        """Apply an operation other than a write (`_commit` applies those itself)."""
         match op.op:
-            case "write":
-                self.kv[op.key] = op.value
-                return OK
             case "read":
                 return Result("ok", value=self.kv.get(op.key))
             case "cas":
