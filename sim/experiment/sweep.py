@@ -17,13 +17,12 @@ import json
 import os
 import re
 import signal
-import threading
 import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 from sim.experiment.run import resolved_yaml, run
 from sim.experiment.rundir import fresh_dir
@@ -42,7 +41,16 @@ WALL_CLOCK = ("wall_s",)
 """Columns of runs.csv that measure the machine, not the simulation: they differ between runs."""
 
 _POLL_S = 0.2
-_stopping = threading.Event()  # in a pool's worker process, once the pool stops it
+# In a pool's worker process: whether a run is in progress, and whether the pool stopped the
+# worker (see `_stop`).
+_in_run = False
+_stopping = False
+
+
+class _Stopped(BaseException):
+    """Raised in a pool worker's run when the pool stops it (not an `Exception`: a stopped run
+    is not a failed one)."""
+
 
 # Summary entries that are not figures: the seed is a column of its own, the rest is the same
 # for every run of a sweep or says when and where it ran.
@@ -196,14 +204,18 @@ def plan(
 def run_task(task: RunTask) -> dict[str, Any]:
     """Run one task of a sweep (in whichever process or machine it landed) and return its row;
     an exception from the simulation makes a failed row, naming the error and where it arose."""
-    if _stopping.is_set():
-        raise SystemExit(128 + signal.SIGTERM)
+    global _in_run
+    _in_run = True  # (before the test below: a stop from here on is seen, one way or the other)
     try:
+        if _stopping:
+            raise _Stopped  # a task queued to this worker before the pool stopped it
         result = run(scenario_from_dict(task.data), out=task.out, argv=task.argv)
     except Exception as error:
         frames = traceback.extract_tb(error.__traceback__)
         at = f" ({Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
         return _row(task, None, f"{type(error).__name__}: {error}{at}")
+    finally:
+        _in_run = False
     return _row(task, tables.to_json(result.summary), "")
 
 
@@ -237,11 +249,22 @@ def _worker_signals() -> None:
     signal.signal(signal.SIGTERM, _stop)
 
 
-def _stop(signum: int, frame: object) -> NoReturn:
-    """terminate(): unwind the run in progress (removing a half-written run directory), and
-    start none of the tasks already queued to this worker: it exits when the pool shuts down."""
-    _stopping.set()
-    raise SystemExit(128 + signum)
+def _stop(signum: int, frame: object) -> None:
+    """terminate(): unwind the run in progress, if any (removing its half-written run
+    directory), and start none of the tasks already queued to this worker. The worker exits
+    when the pool shuts down.
+
+    The exception is raised only inside a run, which holds no lock of the pool's. It used to be
+    raised wherever the signal found the worker, and about one interrupted sweep in ten hung, its
+    workers waiting forever on the result queue's write lock: most likely the signal landed just
+    after the lock's acquire, before the ``with`` around it took hold, so nothing released it.
+    Exiting on the spot instead (tried) can cut a result short in the pipe, where the pool's
+    reader then waits forever.
+    """
+    global _stopping
+    _stopping = True
+    if _in_run:
+        raise _Stopped
 
 
 # --- planning ----------------------------------------------------------------------------------

@@ -4,8 +4,10 @@ interruption, failed runs, and the `sweep` command."""
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 import shutil
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,8 @@ from sim.metrics.intervals import mean_interval, t_quantile_975
 from sim.protocols import Protocol, ProtocolParams, register
 
 runner = CliRunner()
+# The module itself (`sim.experiment.sweep` the attribute is the function of the same name).
+sweep_module = importlib.import_module("sim.experiment.sweep")
 
 
 class ExplodingParams(ProtocolParams):
@@ -282,6 +286,33 @@ def test_interrupted_process_pool_stops_its_workers(straight: Path, tmp_path: Pa
     assert not [p for p in tmp_path.rglob(".*") if "partial" in p.name]
     sweep(scenario, out=tmp_path, resume=True)
     assert tables(tmp_path) == tables(straight)
+
+
+def test_a_stopped_worker_raises_only_inside_a_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pool worker's SIGTERM handler unwinds a run in progress, but elsewhere only notes the
+    stop (an exception raised inside the pool's own queue code could leave a lock held and
+    hang the pool), and a task that reaches the worker afterwards does not run."""
+    monkeypatch.setattr(sweep_module, "_stopping", False)
+    task = plan(scenario_from_dict(tiny(**GRID)), tmp_path)[0][0]
+    started: list[str] = []
+
+    def run_stopped_midway(*args: Any, **kwargs: Any) -> None:
+        started.append("run")
+        sweep_module._stop(signal.SIGTERM, None)  # the signal, arriving during the run
+        raise AssertionError("the stop should have unwound the run")
+
+    monkeypatch.setattr(sweep_module, "run", run_stopped_midway)
+    with pytest.raises(sweep_module._Stopped):
+        sweep_module.run_task(task)
+    assert started == ["run"] and not sweep_module._in_run
+    # Now between runs (as if in the pool's queues): noted, nothing raised.
+    sweep_module._stop(signal.SIGTERM, None)
+    with pytest.raises(sweep_module._Stopped):
+        sweep_module.run_task(task)
+    assert started == ["run"]  # the queued task did not start
+    assert not any(tmp_path.rglob("*"))  # and nothing was written
 
 
 def test_resume_reruns_a_run_made_from_another_scenario(straight: Path, tmp_path: Path) -> None:
