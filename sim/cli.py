@@ -7,6 +7,7 @@ history that is not linearizable); 2 bad input, with one line per problem on std
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import sys
@@ -20,6 +21,7 @@ from rich.table import Table
 
 from sim.experiment.rundir import default_run_dir
 from sim.metrics.summary import latency_figures
+from sim.outputs import OutputRefused, claim, is_run_dir
 from sim.scenario import ScenarioError, load_scenario
 
 if TYPE_CHECKING:
@@ -39,6 +41,40 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 BAD_INPUT = 2
 
 
+def _writes(command: Callable[..., None]) -> Callable[..., None]:
+    """For a command that writes files: a path quorumsim may not write at (sim.outputs) is bad
+    input, refused before anything was written."""
+
+    @functools.wraps(command)
+    def guarded(*args: Any, **kwargs: Any) -> None:
+        try:
+            command(*args, **kwargs)
+        except OutputRefused as refused:
+            _fail_input([str(refused)])
+
+    return guarded
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from sim.version import __version__
+
+        out.print(f"quorumsim {__version__}", markup=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="print the version and exit"
+        ),
+    ] = False,
+) -> None:
+    """quorumsim: a discrete-event simulator for consensus experiments."""
+
+
 def _fail_input(problems: list[str]) -> None:
     for line in problems:
         err.print(line, markup=False)
@@ -46,6 +82,7 @@ def _fail_input(problems: list[str]) -> None:
 
 
 @app.command()
+@_writes
 def run(
     file: Annotated[Path, typer.Argument(help="scenario file (YAML)")],
     seed: Annotated[int | None, typer.Option(help="seed instead of the file's")] = None,
@@ -59,6 +96,7 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", help="print only the run directory")] = False,
 ) -> None:
     """Run one scenario, write its run directory and print a summary."""
+    from sim.engine.loop import NoProgress
     from sim.experiment.run import run as run_scenario
 
     try:
@@ -66,7 +104,14 @@ def run(
     except ScenarioError as error:
         _fail_input([str(p) for p in error.problems])
     target = out_dir or default_run_dir(Path("results"), scenario.name, scenario.seed)
-    result = run_scenario(scenario, out=target, trace=trace or None, argv=sys.argv)
+    claim(target, is_run_dir, "a run directory")  # now, not after the run has been waited for
+    try:
+        result = run_scenario(scenario, out=target, trace=trace or None, argv=sys.argv)
+    except NoProgress as stalled:  # the scenario's fault, but found only by running it
+        err.print(f"{file}: {stalled}", markup=False)
+        raise typer.Exit(1) from None
+    except OSError as error:
+        _fail_input([f"{target}: cannot write the run directory ({error.strerror or error})"])
     if quiet:
         out.print(str(target), markup=False)
     else:
@@ -112,9 +157,9 @@ def _print_summary(summary: dict[str, Any], directory: Path) -> None:
             f"p99 {ms(lat['p99'])}  max {ms(lat['max'])}",
         ),
         (
-            "commit ms",
+            "commit ms",  # proposed -> decided at the proposer (docs/spec.md)
             f"mean {ms(summary['commit_latency_ms']['mean'])}  "
-            f"p99 {ms(summary['commit_latency_ms']['p99'])}",
+            f"p99 {ms(summary['commit_latency_ms']['p99'])}  (proposed to decided)",
         ),
     ]
     if summary["elections"]["count"]:
@@ -176,6 +221,7 @@ INTERRUPTED = 130  # as a shell reports a command stopped by Ctrl-C (128 + SIGIN
 
 
 @app.command()
+@_writes
 def sweep(
     file: Annotated[Path, typer.Argument(help="scenario file (YAML) with a `sweep:` section")],
     workers: Annotated[
@@ -374,6 +420,7 @@ def schema() -> None:
 
 
 @app.command()
+@_writes
 def plot(
     directory: Annotated[Path, typer.Argument(help="a run or sweep directory")],
     svg: Annotated[bool, typer.Option("--svg", help="also write SVG")] = False,

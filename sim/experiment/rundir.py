@@ -4,14 +4,17 @@ that an interrupted or failed run never leaves a half-written directory behind."
 from __future__ import annotations
 
 import contextlib
-import os
+import errno
 import shutil
 import signal
+import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
+
+from sim.outputs import claim, is_run_dir
 
 
 def default_run_dir(results: Path, name: str, seed: int) -> Path:
@@ -31,16 +34,17 @@ def fresh_dir(parent: Path, pattern: str) -> Path:
 
 
 @contextlib.contextmanager
-def atomic_directory(target: Path) -> Iterator[Path]:
-    """Yield a temporary directory; on success it replaces ``target`` (files or not), on error
-    it is removed and ``target`` is left as it was."""
+def atomic_directory(target: Path, ours: Callable[[Path], bool] = is_run_dir) -> Iterator[Path]:
+    """Yield a temporary directory; on success it replaces ``target``, on error it is removed
+    and ``target`` is left as it was. ``target`` must be new, empty or ``ours`` (OutputRefused
+    otherwise, before anything is written): only quorumsim's own directories are replaced."""
+    claim(target, ours, "a run directory")
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.with_name(f".{target.name}.partial-{os.getpid()}")
-    if staging.exists():
-        shutil.rmtree(staging)
+    # A fresh name each time: a leftover of the same name is never removed, it may not be ours.
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
     try:
-        staging.mkdir()
         yield staging
+        claim(target, ours, "a run directory")  # again: the run took time, someone may have
         with _signals_deferred():
             _put_in_place(staging, target)
     except BaseException:
@@ -49,13 +53,18 @@ def atomic_directory(target: Path) -> Iterator[Path]:
 
 
 def _put_in_place(staging: Path, target: Path) -> None:
-    if target.exists():
-        retired = target.with_name(f".{target.name}.old-{os.getpid()}")
-        target.rename(retired)
+    """rename(2) replaces a missing or empty directory whole; a run of ours is first moved
+    aside into a directory of our own, then removed."""
+    try:
         staging.rename(target)
-        shutil.rmtree(retired, ignore_errors=True)
-    else:
-        staging.rename(target)
+        return
+    except OSError as error:
+        if error.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+            raise
+    aside = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+    target.rename(aside / target.name)
+    staging.rename(target)
+    shutil.rmtree(aside, ignore_errors=True)
 
 
 @contextlib.contextmanager

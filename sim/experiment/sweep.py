@@ -28,6 +28,7 @@ from sim.experiment.run import resolved_yaml, run
 from sim.experiment.rundir import fresh_dir
 from sim.metrics import tables
 from sim.metrics.intervals import mean_interval
+from sim.outputs import claim, is_sweep_dir
 from sim.protocols.registry import get_protocol, protocol_names
 from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.loader import scenario_from_dict
@@ -127,6 +128,8 @@ def sweep(
     directory = Path(out) if out is not None else None
     if resume and directory is None:
         raise ValueError("resume needs out: the directory of the sweep to resume")
+    if directory is not None:
+        claim(directory, is_sweep_dir, "a sweep")
     if directory is not None and not resume and (directory / "runs.csv").exists():
         raise FileExistsError(f"{directory} holds a sweep already (resume=True finishes it)")
     planned = plan(scenario, directory, argv)

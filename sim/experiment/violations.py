@@ -48,7 +48,7 @@ def write_violation_report(
     """Write violation.md (and violation-N.png diagrams) into ``directory``."""
     import matplotlib.pyplot as plt
 
-    from sim.plots.files import save_figures
+    from sim.plots.files import write_figures
     from sim.plots.sequence import sequence_diagram
 
     if not simulation.recorder.tracing:
@@ -72,7 +72,7 @@ def write_violation_report(
             title=f"{finding.kind}: the messages that show it",
         )
         name = f"violation-{number}"
-        save_figures({name: figure}, directory)
+        write_figures({name: figure}, directory)
         plt.close(figure)
         figures.append(f"{name}.png")
     (directory / "violation.md").write_text(

@@ -5,17 +5,20 @@ reads the files and picks what to show."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import matplotlib
 import pandas as pd
 import yaml
 from matplotlib.figure import Figure
 
+from sim.outputs import claim, is_plots_dir
 from sim.plots.run_figures import latency_cdf, recovery_cdf, timeline
 from sim.plots.sequence import busy_window, read_trace, sequence_diagram
-from sim.plots.style import DPI
+from sim.plots.style import DPI, FIXED_METADATA
 from sim.plots.sweep_figures import (
     latency_vs_parameter,
     sweep_axes,
@@ -137,13 +140,30 @@ def _summaries(directory: Path, runs: Iterable[str]) -> list[dict[str, Any]]:
 def save_figures(
     figures: dict[str, Figure], directory: Path, svg: bool = False, dpi: int = DPI
 ) -> list[Path]:
-    """Write each figure as ``directory/<name>.png`` (and ``.svg``); returns the files."""
+    """Write each figure as ``directory/<name>.png`` (and ``.svg``); returns the files.
+    ``directory`` must be new, empty or hold figures only (OutputRefused otherwise)."""
+    claim(directory, is_plots_dir, "figures")
     directory.mkdir(parents=True, exist_ok=True)
+    return write_figures(figures, directory, svg, dpi)
+
+
+def write_figures(
+    figures: dict[str, Figure], directory: Path, svg: bool = False, dpi: int = DPI
+) -> list[Path]:
+    """Write each figure into a directory quorumsim owns: beside its place, then renamed into
+    it, so that none is ever left half-drawn."""
     written = []
     for name, fig in figures.items():
         for ext in ("png", "svg") if svg else ("png",):
+            # The SVG's element ids are hashes salted with a random number unless salted here.
             path = directory / f"{name}.{ext}"
-            fig.savefig(path, dpi=dpi)
+            partial = directory / f".{name}.partial.{ext}"
+            try:
+                with matplotlib.rc_context({"svg.hashsalt": "quorumsim"}):
+                    fig.savefig(partial, dpi=dpi, metadata=FIXED_METADATA[ext])
+                os.replace(partial, path)
+            finally:
+                partial.unlink(missing_ok=True)
             written.append(path)
     return written
 

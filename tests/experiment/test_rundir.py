@@ -21,15 +21,22 @@ def _raise_interrupted(signum: int, frame: FrameType | None) -> None:
     raise Interrupted
 
 
-def test_a_failed_body_leaves_the_target_as_it_was(tmp_path: Path) -> None:
-    target = tmp_path / "run"
+def _old_run(target: Path) -> Path:
+    """A run directory quorumsim wrote earlier (only its own files, a summary with a manifest)."""
     target.mkdir()
-    (target / "old.txt").write_text("old")
+    (target / "summary.json").write_text('{"manifest": {"version": "0"}}')
+    (target / "requests.csv").write_text("old")
+    return target
+
+
+def test_a_failed_body_leaves_the_target_as_it_was(tmp_path: Path) -> None:
+    target = _old_run(tmp_path / "run")
     with pytest.raises(ValueError), rundir.atomic_directory(target) as staging:
         (staging / "summary.json").write_text("{}")
         raise ValueError("the run failed")
     assert [p.name for p in tmp_path.iterdir()] == ["run"]
-    assert [p.name for p in target.iterdir()] == ["old.txt"]
+    assert sorted(p.name for p in target.iterdir()) == ["requests.csv", "summary.json"]
+    assert (target / "requests.csv").read_text() == "old"
 
 
 def test_a_signal_while_the_directory_is_put_in_place_comes_after_it(
@@ -44,9 +51,7 @@ def test_a_signal_while_the_directory_is_put_in_place_comes_after_it(
         put_in_place(staging, target)
 
     monkeypatch.setattr(rundir, "_put_in_place", signalled_first)
-    target = tmp_path / "run"
-    target.mkdir()
-    (target / "old.txt").write_text("old")
+    target = _old_run(tmp_path / "run")
     previous = signal.signal(signal.SIGTERM, _raise_interrupted)
     try:
         with pytest.raises(Interrupted), rundir.atomic_directory(target) as staging:
