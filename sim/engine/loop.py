@@ -28,6 +28,7 @@ from simpy.events import Event
 
 from sim.engine.events import Call, Delivery
 from sim.engine.node import NodeHost
+from sim.protocols.base import Request
 
 if TYPE_CHECKING:
     from sim.network.network import Network
@@ -53,40 +54,115 @@ def run_until(env: simpy.Environment, until: float | Event, network: Network | N
     delivered = 0
     # With tracing on, a message handed to a node gets its trace row first.
     trace = network.trace_delivery if network is not None and network._tracing else None
+    # Events run in rounds of STALL_EVENTS. Time never goes back, so a round that ends at the
+    # instant it began ran every one of its events at that instant: a zero-delay loop, which
+    # would otherwise run for ever. Testing once a round costs nothing per event; the `for`
+    # over a range costs what `while queue` did.
+    rounds = range(STALL_EVENTS)
     try:
-        while queue:
-            entry = heappop(queue)
-            env._now = entry[0]
-            event = entry[3]
-            kind = event.__class__
-            if kind is NodeHost:
-                delivered += 1
-                if trace is not None:
-                    trace(event.node_id, entry[4], entry[5])
-                if event._direct:  # NodeHost.receive's common case, inlined
-                    event.protocol.on_message(event, entry[4], entry[5])
-                    if event._hold:
-                        event._hold = 0.0
-                else:
-                    event.receive(entry[4], entry[5])
-                continue
-            if kind is Call:
-                event.fn(event.arg)
-                continue
-            if kind is Delivery:  # its one callback: the network's _arrive
-                event.callbacks[0](event)
-                continue
-            callbacks, event.callbacks = event.callbacks, None
-            for callback in callbacks:
-                callback(event)
-            if not event._ok and not hasattr(event, "_defused"):
-                # A failed event nobody handled: crash the run, as SimPy does.
-                exc = type(event._value)(*event._value.args)
-                exc.__cause__ = event._value
-                raise exc
-            if event is stop:
-                return
+        while True:
+            began = env._now
+            for _ in rounds:
+                try:
+                    entry = heappop(queue)
+                except IndexError:  # (free until raised, since Python 3.11)
+                    raise RuntimeError(
+                        f"no events left but the run's end was not reached: {stop}"
+                    ) from None
+                env._now = entry[0]
+                event = entry[3]
+                kind = event.__class__
+                if kind is NodeHost:
+                    delivered += 1
+                    if trace is not None:
+                        trace(event.node_id, entry[4], entry[5])
+                    if event._direct:  # NodeHost.receive's common case, inlined
+                        event.protocol.on_message(event, entry[4], entry[5])
+                        if event._hold:
+                            event._hold = 0.0
+                    else:
+                        event.receive(entry[4], entry[5])
+                    continue
+                if kind is Call:
+                    event.fn(event.arg)
+                    continue
+                if kind is Delivery:  # its one callback: the network's _arrive
+                    event.callbacks[0](event)
+                    continue
+                callbacks, event.callbacks = event.callbacks, None
+                for callback in callbacks:
+                    callback(event)
+                if not event._ok and not hasattr(event, "_defused"):
+                    # A failed event nobody handled: crash the run, as SimPy does.
+                    exc = type(event._value)(*event._value.args)
+                    exc.__cause__ = event._value
+                    raise exc
+                if event is stop:
+                    return
+            else:
+                if env._now == began:
+                    raise NoProgress(env._now, _sample(env, queue))
     finally:
         if network is not None:
             network.delivered += delivered
-    raise RuntimeError(f"no events left but the run's end was not reached: {stop}")
+
+
+STALL_EVENTS = 1_000_000
+"""Events at one instant after which a run is stopped as a zero-delay loop. A real run has a few
+per node at any instant (a broadcast and its replies); a million is no run that makes progress."""
+
+
+class NoProgress(RuntimeError):
+    """The simulated clock stopped: events keep coming at one instant, and the run would never
+    reach its end. The message names what is looping, from a sample of the events that ran."""
+
+    def __init__(self, now: float, looping: str) -> None:
+        self.now = now
+        self.looping = looping
+        super().__init__(
+            f"the simulated clock stopped at {now:g} ms: {STALL_EVENTS:,} events ran without "
+            f"time advancing, a zero-delay loop of {looping}; give the links, the clients "
+            "(client_latency, think) or the nodes (processing) a duration above zero"
+        )
+
+
+def _sample(env: simpy.Environment, queue: list[Any], count: int = 1000) -> str:
+    """Run ``count`` more events of the loop the slow way, noting what each is, and say what
+    they were, most frequent first: ``n1 -> n2: Propose (x3)``. (The events queued at the
+    instant alone may be one client step: the loop goes through the nodes and back.)"""
+    counts: dict[str, int] = {}
+    for _ in range(count):
+        if not queue:
+            break
+        entry = heappop(queue)
+        env._now = entry[0]
+        event = entry[3]
+        what = _what(entry)
+        counts[what] = counts.get(what, 0) + 1
+        if event.__class__ is NodeHost:
+            event.receive(entry[4], entry[5])
+        elif event.__class__ is Call:
+            event.fn(event.arg)
+        else:
+            callbacks, event.callbacks = event.callbacks, None
+            for callback in callbacks:
+                callback(event)
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    shown = [f"{what} (x{n})" for what, n in ranked[:6]]
+    if len(ranked) > 6:
+        shown.append(f"{len(ranked) - 6} more kinds")
+    return ", ".join(shown) or "nothing"
+
+
+def _what(entry: tuple[Any, ...]) -> str:
+    event = entry[3]
+    if event.__class__ is NodeHost:
+        return f"{entry[4]} -> {event.node_id}: {type(entry[5]).__name__}"
+    if event.__class__ is not Call:
+        return type(event).__name__
+    parts = event.arg if isinstance(event.arg, tuple) else (event.arg,)
+    about = [f"client {p.client} {p.op}" for p in parts if isinstance(p, Request)]
+    about += [p.node_id for p in parts if isinstance(p, NodeHost)]
+    about += [p for p in parts if isinstance(p, str)]
+    name = getattr(event.fn, "__qualname__", type(event.fn).__name__)
+    return f"{name}({', '.join(about)})"
