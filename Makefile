@@ -41,5 +41,8 @@ gallery: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
+# Only what the build and the runs made: the venv, the caches, and the run directories under
+# results/ that git ignores (results/reference/ is tracked and stays).
 clean:
-	rm -rf $(VENV) results .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	git clean -fdXq results

@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 
 import sim
 from sim import plots
+from sim.plots.style import FIXED_METADATA
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"
@@ -205,7 +206,7 @@ def build(docs: Path = ROOT / "docs", only: list[str] | None = None) -> list[Pat
             started = time.perf_counter()
             fig = entry.draw(Path(work))
             path = images / f"{name}.png"
-            fig.savefig(path, dpi=DPI)
+            fig.savefig(path, dpi=DPI, metadata=FIXED_METADATA["png"])
             written.append(path)
             print(f"{path} ({time.perf_counter() - started:.1f} s)", flush=True)
     page = docs / "gallery.md"

@@ -21,6 +21,12 @@ FAULT_COLOR = "#D55E00"
 REFERENCE_COLOR = "#000000"
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 DPI = 120
+# Files that depend on the figure alone: no matplotlib version or date in them, so that drawing
+# an unchanged figure again (``make gallery``) rewrites the same bytes.
+FIXED_METADATA: dict[str, dict[str, Any]] = {
+    "png": {"Software": None},
+    "svg": {"Creator": None, "Date": None},
+}
 
 FONT = {"title": 10, "label": 9, "tick": 8, "legend": 8}
 

@@ -212,6 +212,17 @@ class Checks(Strict):
     safety: bool = True
     linearizable: bool = False
     expect: Literal["safe", "unsafe"] = "safe"
+    # Liveness is reported beside safety, never mixed into `expect`: a teaching scenario may be
+    # unsafe and live, or safe and stalled.
+    live: bool = False  # a stall longer than max_stall, or no completed operation, fails the run
+    max_stall: Duration = 1000.0  # longest wait with operations pending and none completing
+
+    @field_validator("max_stall")
+    @classmethod
+    def _positive_stall(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("max_stall must be > 0")
+        return value
 
 
 class Output(Strict):
