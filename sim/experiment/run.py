@@ -16,8 +16,8 @@ from sim.engine.simulation import Simulation
 from sim.experiment.manifest import manifest
 from sim.experiment.rundir import atomic_directory
 from sim.experiment.violations import findings_of, write_violation_report
-from sim.metrics import tables
-from sim.metrics.recovery import leader_recoveries
+from sim.metrics import leadership, tables
+from sim.metrics.liveness import liveness
 from sim.metrics.summary import latency_figures, outcome_counts, throughput
 from sim.scenario.model import Scenario
 
@@ -47,6 +47,16 @@ class RunResult:
     def as_expected(self) -> bool:
         """Whether the safety result is the one the scenario's ``checks.expect`` names."""
         return self.safe == (self.scenario.checks.expect == "safe")
+
+    @property
+    def live(self) -> bool:
+        """Whether something completed ok and no stall exceeded ``checks.max_stall``."""
+        return bool(self.summary["liveness"]["live"])
+
+    @property
+    def live_failed(self) -> bool:
+        """Whether the run fails its liveness check: ``checks.live`` asked for and not live."""
+        return self.scenario.checks.live and not self.live
 
     def _frame(self, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> pd.DataFrame:
         import pandas as pd
@@ -139,6 +149,8 @@ def _summary(
     linearizable: bool | None,
 ) -> dict[str, Any]:
     recorder, network = simulation.recorder, simulation.network
+    leader_based = simulation.protocol_cls.leader_based
+    outages = leadership.outages(recorder) if leader_based else []
     ops = outcome_counts(requests)
     ok_latencies = [row[8] for row in requests if row[-1] == "ok"]
     window = scenario.duration - scenario.workload.start
@@ -165,8 +177,13 @@ def _summary(
         "elections": {
             "count": len(elections),
             "split_votes": sum(1 for row in elections if row[1] is None),
-            "leader_recovery_ms": [round(ms, 6) for ms in leader_recoveries(recorder)],
+            "leader_recovery_ms": [round(ms, 6) for ms in leadership.recoveries(outages)],
         },
+        **(
+            {"leadership": _leadership(recorder, outages, scenario.duration)}
+            if leader_based
+            else {}
+        ),
         "faults": len(recorder.faults),
         "safety": {
             "ok": safety_ok,
@@ -175,7 +192,36 @@ def _summary(
         },
         "linearizable": linearizable,
         "expect": scenario.checks.expect,
+        "liveness": liveness(
+            requests,
+            scenario.duration,
+            scenario.checks.max_stall,
+            scenario.checks.live,
+            leadership.leaderless_ms(outages, scenario.duration) if leader_based else None,
+        ),
     }
+
+
+def _leadership(
+    recorder: leadership.Records, outages: list[leadership.Outage], end_ms: float
+) -> dict[str, Any]:
+    """summary.json's ``leadership``: every outage (the first election's included; the last
+    open if the run ended in one) and every node's reigns, for the timeline's leader strip."""
+    first = outages[0] if outages and outages[0].start_ms == 0.0 else None
+    last = outages[-1] if outages and outages[-1].end_ms is None else None
+    return {
+        "first_leader_ms": 0.0 if first is None else _ms(first.end_ms),
+        "open_outage_ms": None if last is None else _ms(end_ms - last.start_ms),
+        "outages": [{"start_ms": _ms(o.start_ms), "end_ms": _ms(o.end_ms)} for o in outages],
+        "reigns": [
+            {"node": r.node, "term": r.term, "from_ms": _ms(r.from_ms), "to_ms": _ms(r.to_ms)}
+            for r in leadership.reigns(recorder)
+        ],
+    }
+
+
+def _ms(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
 
 
 def _write(result: RunResult, simulation: Simulation, yaml_text: str) -> None:

@@ -96,7 +96,8 @@ class FaultActions:
         return resolve(target, self.simulation, rng)
 
     def _record(self, kind: str, targets: str) -> None:
-        self.recorder.fault(kind, targets)
+        reach = tuple(node for node in self.nodes if self._can_lead(node))
+        self.recorder.fault(kind, targets, reach)
 
     # --- nodes ------------------------------------------------------------------------------
 

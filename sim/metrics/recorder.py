@@ -10,6 +10,11 @@ from sim.checks.invariants import Invariant, InvariantChecks
 from sim.checks.replica import ReplicaSafety
 from sim.protocols.base import Op, OpId
 
+# The protocol events that say who leads (sim.metrics.leadership reads them).
+LEADERSHIP_EVENTS = frozenset(
+    {"became_leader", "leader_accepted", "election_started", "stepped_down"}
+)
+
 
 class Recorder:
     def __init__(
@@ -31,7 +36,12 @@ class Recorder:
         self.faults: list[tuple[float, str, str]] = []
         self.elections: dict[int, list[Any]] = {}  # term -> [leader, started, elected]
         self.leader_changes: list[tuple[float, str, int]] = []
-        self.accepted: list[tuple[float, str, int, str]] = []  # time, node, term, leader
+        # Each node's view of who leads, in order (sim.metrics.leadership): time, node, event
+        # (became_leader, leader_accepted, election_started, stepped_down), term, leader.
+        self.leadership: list[tuple[float, str, str, int, str | None]] = []
+        # After each fault: time, kind, targets, the nodes then running and in touch with a
+        # running majority (the live ones, which a leader must have as followers).
+        self.reach: list[tuple[float, str, str, tuple[str, ...]]] = []
         # time, the leader a fault took away, its term, the nodes left to elect a new one
         self.leader_losses: list[tuple[float, str, int, tuple[str, ...]]] = []
         self.safety = ReplicaSafety()
@@ -77,15 +87,16 @@ class Recorder:
         now = float(self.clock._now)
         if event == "proposed":
             self.proposed[node][fields["op_id"]] = now
-        elif event == "election_started":
-            row = self.elections.setdefault(fields["term"], [None, now, None])
-            row[1] = min(row[1], now)
-        elif event == "became_leader":
-            row = self.elections.setdefault(fields["term"], [None, now, None])
-            row[0], row[2] = node, now
-            self.leader_changes.append((now, node, fields["term"]))
-        elif event == "leader_accepted":
-            self.accepted.append((now, node, fields["term"], fields["leader"]))
+        elif event in LEADERSHIP_EVENTS:  # rare: elections and changes of leader
+            term = fields["term"]
+            self.leadership.append((now, node, event, term, fields.get("leader")))
+            if event == "election_started":
+                row = self.elections.setdefault(term, [None, now, None])
+                row[1] = min(row[1], now)
+            elif event == "became_leader":
+                row = self.elections.setdefault(term, [None, now, None])
+                row[0], row[2] = node, now
+                self.leader_changes.append((now, node, term))
         if self.invariants is not None:
             self.invariants.event(node, event, fields, now, state)
         if self.tracing:
@@ -98,8 +109,12 @@ class Recorder:
         if self.tracing:
             self.trace("leader_lost", node=node, term=term, survivors=list(survivors))
 
-    def fault(self, kind: str, targets: str) -> None:
+    def fault(self, kind: str, targets: str, reach: tuple[str, ...] | None = None) -> None:
+        """A fault's row of faults.csv; ``reach``: the nodes running and in touch with a running
+        majority once it is applied."""
         now = self.time()
         self.faults.append((now, kind, targets))
+        if reach is not None:
+            self.reach.append((now, kind, targets, reach))
         if self.tracing:
             self.trace("fault", fault=kind, targets=targets)

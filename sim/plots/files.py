@@ -42,19 +42,19 @@ def timeout_range(scenario: dict[str, Any]) -> str | None:
 
 def run_figures(directory: str | Path) -> dict[str, Figure]:
     """The figures of a run directory, by file name: latency CDF, timeline (with leaders when
-    there is elections.csv), leader recovery CDF (when leaders were lost), and the sequence
-    diagram of a short window (when there is trace.jsonl) from just before the first fault."""
+    summary.json has ``leadership``), leader recovery CDF (when leaders were lost), and the
+    sequence diagram of a short window (when there is trace.jsonl) from just before the first
+    fault."""
     directory = Path(directory)
     summary = json.loads((directory / "summary.json").read_text(encoding="utf-8"))
     faults = read_csv(directory / "faults.csv")
-    elections = directory / "elections.csv"
     figures = {
         "latency-cdf": latency_cdf(read_csv(directory / "requests.csv"), summary["protocol"]),
         "timeline": timeline(
             read_csv(directory / "decisions.csv"),
             faults,
             float(summary["duration_ms"]),
-            read_csv(elections) if elections.is_file() else None,
+            summary.get("leadership"),
         ),
     }
     recoveries = summary.get("elections", {}).get("leader_recovery_ms") or []

@@ -100,7 +100,7 @@ def _recovery_cdf(_: Path) -> Figure:
 def _timeline(_: Path) -> Figure:
     result = sim.run(_scenario("raft-leader-crash.yaml", "duration=10s"))
     return plots.timeline(
-        result.decisions, result.faults, result.summary["duration_ms"], result.elections
+        result.decisions, result.faults, result.summary["duration_ms"], result.summary["leadership"]
     )
 
 

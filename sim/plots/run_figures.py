@@ -36,6 +36,14 @@ FAULT_ENDS = {
 }
 _PER_NODE = ("crash", "pause")  # undone node by node (a restart may name several nodes)
 _FAULT_COLORS = {"crash": FAULT_COLOR, "pause": "#CC79A7", "partition": "#E69F00"}
+_OUTAGE: dict[str, Any] = {
+    "facecolor": "#BBBBBB",
+    "edgecolor": "#777777",
+    "hatch": "///",
+    "alpha": 0.5,
+}
+_STALE: dict[str, Any] = {"hatch": "xxx", "alpha": 0.35}
+_LABEL_FRACTION = 0.03  # a reign this share of the run long or more gets its term written
 
 
 class FaultSpan(NamedTuple):
@@ -128,23 +136,40 @@ def fault_spans(faults: pd.DataFrame, end_ms: float) -> list[FaultSpan]:
     return spans
 
 
-def leader_spans(
-    elections: pd.DataFrame, faults: pd.DataFrame, end_ms: float
-) -> list[tuple[str, float, float]]:
-    """(leader, from, to): each elected leader from its election until the next one, or until
-    a fault crashed or paused it."""
-    won = elections.dropna(subset=["leader", "elected_ms"]).sort_values("elected_ms")
-    downs = [s for s in fault_spans(faults, end_ms) if s.kind in _PER_NODE]
-    rows: list[Any] = won.to_dict("records")
-    spans = []
-    for i, row in enumerate(rows):
-        start = float(row["elected_ms"])
-        end = float(rows[i + 1]["elected_ms"]) if i + 1 < len(rows) else end_ms
-        for down in downs:
-            if down.targets == row["leader"] and start <= down.start_ms < end:
-                end = down.start_ms
-        spans.append((str(row["leader"]), start, end))
-    return spans
+class ReignBar(NamedTuple):
+    """A node's belief that it leads ``term`` (summary.json's ``leadership.reigns``), and from
+    when another node leads a newer term (``stale_ms``; ``to_ms`` if never)."""
+
+    node: str
+    term: int
+    from_ms: float
+    to_ms: float
+    stale_ms: float
+
+
+def reigns(leadership: Mapping[str, Any], end_ms: float) -> list[ReignBar]:
+    """The reigns of summary.json's ``leadership`` section, each ended at ``end_ms`` at the
+    latest, with the time it went stale."""
+    rows = [
+        (str(r["node"]), int(r["term"]), float(r["from_ms"]), _until(r["to_ms"], end_ms))
+        for r in leadership.get("reigns", [])
+    ]
+    found = []
+    for node, term, start, end in rows:
+        newer = [s for n, t, s, _ in rows if t > term and n != node and s < end]
+        found.append(ReignBar(node, term, start, end, max(start, min(newer, default=end))))
+    return found
+
+
+def outage_spans(leadership: Mapping[str, Any], end_ms: float) -> list[tuple[float, float]]:
+    """(from, to) of each interval without a leader, the last one ended at ``end_ms``."""
+    return [
+        (float(o["start_ms"]), _until(o["end_ms"], end_ms)) for o in leadership.get("outages", [])
+    ]
+
+
+def _until(value: Any, end_ms: float) -> float:
+    return end_ms if value is None else min(float(value), end_ms)
 
 
 def commit_times(decisions: pd.DataFrame) -> np.ndarray:
@@ -159,17 +184,16 @@ def timeline(
     decisions: pd.DataFrame,
     faults: pd.DataFrame,
     duration_ms: float,
-    elections: pd.DataFrame | None = None,
+    leadership: Mapping[str, Any] | None = None,
     bins: int = 100,
 ) -> Figure:
-    """Commits per interval over the run, fault spans shaded, and (with ``elections``) which node
-    led in each interval: where the cluster stalled and why."""
-    leaders = (
-        leader_spans(elections, faults, duration_ms)
-        if elections is not None and len(elections)
-        else []
-    )
-    if leaders:
+    """Commits per interval over the run, fault spans shaded, and (with ``leadership``, the
+    ``leadership`` section of summary.json) a row per node with a bar per reign, labelled with
+    its term and hatched once a newer term has a leader (a stale leader), and the outages
+    (no leader every live node follows) hatched grey: where the cluster stalled and why."""
+    if leadership is not None and not isinstance(leadership, Mapping):
+        raise TypeError("timeline: leadership is summary.json's `leadership` section (a dict)")
+    if leadership is not None:
         fig, (ax, lax) = new_figure(8, 4.5, nrows=2, sharex=True, height_ratios=[3, 1.3])
     else:
         fig, ax = new_figure(8, 3.5)
@@ -196,20 +220,49 @@ def timeline(
         "" if lax is not None else "simulated time (s)",
         f"commits per {width:g} ms",
     )
-    if lax is not None:
-        nodes = natural_sorted({n for n, _, _ in leaders} | set(decisions["node"].astype(str)))
-        row = {node: i for i, node in enumerate(nodes)}
-        for node, start, end in leaders:
-            lax.broken_barh(
-                [(start / 1000, (end - start) / 1000)],
-                (row[node] - 0.4, 0.8),
-                color=color(row[node]),
-            )
-        lax.set_yticks(range(len(nodes)), nodes)
-        lax.set_ylim(len(nodes) - 0.5, -0.5)
-        finish(lax, "Leader", "simulated time (s)", "node")
+    if lax is not None and leadership is not None:
+        _leader_strip(lax, leadership, decisions, duration_ms)
     ax.set_xlim(0, duration_ms / 1000)
     return fig
+
+
+def _leader_strip(
+    lax: Any, leadership: Mapping[str, Any], decisions: pd.DataFrame, duration_ms: float
+) -> None:
+    led = reigns(leadership, duration_ms)
+    nodes = natural_sorted({r.node for r in led} | set(decisions["node"].astype(str)))
+    row = {node: i for i, node in enumerate(nodes)}
+    for start, end in outage_spans(leadership, duration_ms):
+        lax.axvspan(start / 1000, end / 1000, **_OUTAGE)
+    for reign in led:
+        y, shade = (row[reign.node] - 0.35, 0.7), color(row[reign.node])
+        fresh = reign.stale_ms - reign.from_ms
+        if fresh > 0:
+            lax.broken_barh([(reign.from_ms / 1000, fresh / 1000)], y, color=shade)
+        if reign.to_ms > reign.stale_ms:
+            stale = (reign.stale_ms / 1000, (reign.to_ms - reign.stale_ms) / 1000)
+            lax.broken_barh([stale], y, **_STALE, facecolor=shade, edgecolor=shade)
+        if reign.to_ms - reign.from_ms >= _LABEL_FRACTION * duration_ms:
+            lax.text(
+                reign.from_ms / 1000,
+                row[reign.node],
+                f" t{reign.term}",
+                ha="left",
+                va="center",
+                fontsize=7,
+                color="white" if fresh > 0 else "black",
+                clip_on=True,
+            )
+    lax.set_yticks(range(len(nodes)), nodes)
+    lax.set_ylim(len(nodes) - 0.5, -0.5)
+    handles = [
+        Patch(**_OUTAGE, label="no leader"),
+        Patch(
+            **_STALE, facecolor="#999999", edgecolor="#999999", label="stale: a newer term leads"
+        ),
+    ]
+    lax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    finish(lax, "Who believes it leads (bars labelled with the term)", "simulated time (s)", "node")
 
 
 def recovery_cdf(

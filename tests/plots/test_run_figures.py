@@ -5,8 +5,10 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.patches import Rectangle, StepPatch
 
+from sim.experiment.run import run
 from sim.plots import commit_times, fault_spans, latency_cdf, recovery_cdf, timeline
-from sim.plots.run_figures import leader_spans
+from sim.plots.run_figures import ReignBar, reigns
+from tests.conftest import make_scenario
 
 
 def _requests(latencies: list[float], outcomes: list[str] | None = None) -> pd.DataFrame:
@@ -79,21 +81,85 @@ def test_fault_spans_pair_each_fault_with_its_undo() -> None:
     assert spans == [(100.0, 250.0, "crash"), (200.0, 300.0, "partition"), (350.0, 400.0, "loss")]
 
 
-def test_timeline_shades_faults_and_shows_each_leader() -> None:
-    """One shaded span per fault; with elections, one bar per leader's tenure, cut by a crash."""
-    elections = pd.DataFrame(
-        [(1, "n1", 0.0, 5.0), (2, None, 100.0, None), (3, "n2", 110.0, 120.0)],
-        columns=["term", "leader", "started_ms", "elected_ms"],
-    )
-    assert leader_spans(elections, FAULTS, 400.0) == [("n1", 5.0, 100.0), ("n2", 120.0, 400.0)]
-    fig = timeline(_decisions([("n1", 1, "a", 10.0)]), FAULTS, 400.0, elections)
+LEADERSHIP = {
+    "outages": [
+        {"start_ms": 0.0, "end_ms": 5.0},
+        {"start_ms": 100.0, "end_ms": 120.0},
+        {"start_ms": 380.0, "end_ms": None},
+    ],
+    "reigns": [
+        {"node": "n1", "term": 1, "from_ms": 5.0, "to_ms": 200.0},  # stale from 120 ms
+        {"node": "n2", "term": 3, "from_ms": 120.0, "to_ms": 380.0},
+        {"node": "n3", "term": 4, "from_ms": 390.0, "to_ms": None},
+    ],
+}
+
+
+def test_reigns_go_stale_when_a_newer_term_leads() -> None:
+    """A reign is stale from the first election of a newer term by another node; a reign not
+    ended lasts to the end."""
+    assert reigns(LEADERSHIP, 400.0) == [
+        ReignBar("n1", 1, 5.0, 200.0, 120.0),
+        ReignBar("n2", 3, 120.0, 380.0, 380.0),
+        ReignBar("n3", 4, 390.0, 400.0, 400.0),
+    ]
+
+
+def test_timeline_shades_faults_and_draws_reigns_and_outages() -> None:
+    """One shaded span per fault; a bar per reign labelled with its term, its stale part
+    hatched; a hatched grey span per outage, the open one to the end."""
+    fig = timeline(_decisions([("n1", 1, "a", 10.0)]), FAULTS, 400.0, LEADERSHIP)
     top, leaders = fig.axes
     shaded = [p for p in top.patches if isinstance(p, Rectangle)]
     assert len(shaded) == 3
-    boxes = [c.get_paths()[0].get_extents() for c in leaders.collections]
-    tenures = sorted((round(b.x0, 6), round(b.x1, 6)) for b in boxes)
-    assert tenures == [(0.005, 0.1), (0.12, 0.4)]  # seconds
-    assert [t.get_text() for t in leaders.get_yticklabels()] == ["n1", "n2"]
+    bars = [
+        (round(b.x0, 6), round(b.x1, 6), round(b.y0 + b.height / 2), bool(c.get_hatch()))
+        for c in leaders.collections
+        for b in [c.get_paths()[0].get_extents()]
+    ]
+    assert sorted(bars) == [
+        (0.005, 0.12, 0, False),  # seconds; rows n1, n2, n3
+        (0.12, 0.2, 0, True),
+        (0.12, 0.38, 1, False),
+        (0.39, 0.4, 2, False),
+    ]
+    outages = [
+        (round(p.get_x(), 6), round(p.get_x() + p.get_width(), 6))
+        for p in leaders.patches
+        if isinstance(p, Rectangle) and p.get_hatch() == "///"
+    ]
+    assert outages == [(0.0, 0.005), (0.1, 0.12), (0.38, 0.4)]
+    labels = [t.get_text().strip() for t in leaders.texts]
+    assert labels == ["t1", "t3"]  # n3's 10 ms reign is too short for a label
+    assert [t.get_text() for t in leaders.get_yticklabels()] == ["n1", "n2", "n3"]
+
+
+def test_timeline_without_leadership_has_no_leader_strip() -> None:
+    """A protocol without leaders (no ``leadership`` in its summary): the commits alone."""
+    assert len(timeline(_decisions([("n1", 1, "a", 10.0)]), FAULTS, 400.0).axes) == 1
+
+
+def test_timeline_of_a_run_shows_the_stale_leader_and_the_outage() -> None:
+    """Raft, the leader cut off alone at 1 s for 1.5 s: an outage from the cut, the old leader's
+    bar hatched (stale) from the new leader's election until it hears of it after the heal."""
+    scenario = make_scenario(
+        duration="3s",
+        cluster={"nodes": 5, "protocol": "raft", "params": {"heartbeat": "50ms"}},
+        network={"latency": "2ms"},
+        workload={"clients": 1, "timeout": "500ms"},
+        faults=[{"at": "1s", "partition": [["leader"]], "for": "1.5s"}],
+    )
+    result = run(scenario)
+    fig = timeline(result.decisions, result.faults, 3000.0, result.summary["leadership"])
+    leaders = fig.axes[1]
+    outages = [
+        round(p.get_x(), 6)
+        for p in leaders.patches
+        if isinstance(p, Rectangle) and p.get_hatch() == "///"
+    ]
+    assert outages[:2] == [0.0, 1.0]
+    stale = [c.get_paths()[0].get_extents() for c in leaders.collections if c.get_hatch()]
+    assert len(stale) == 1 and 1.0 < stale[0].x0 < 2.5 <= stale[0].x1
 
 
 def test_recovery_cdf_one_curve_per_range() -> None:
