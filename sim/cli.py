@@ -96,7 +96,7 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", help="print only the run directory")] = False,
 ) -> None:
     """Run one scenario, write its run directory and print a summary."""
-    from sim.engine.loop import NoProgress
+    from sim.core.loop import NoProgress
     from sim.experiment.run import run as run_scenario
 
     try:

@@ -1,7 +1,7 @@
 """The engine: a SimPy environment, random streams, and the hosts that run protocols."""
 
+from sim.core.rng import DrawPool, RandomStreams
 from sim.engine.node import NodeHost
-from sim.engine.rng import DrawPool, RandomStreams
 from sim.engine.simulation import Simulation
 
 __all__ = ["DrawPool", "NodeHost", "RandomStreams", "Simulation"]

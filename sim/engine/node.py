@@ -3,7 +3,7 @@
 A node handles one thing at a time. With ``processing`` > 0 every message and request costs that
 much CPU time and waits its turn (a FIFO single-server queue: it is handled at
 ``max(arrival, previous finish) + processing``). Timers wait for the CPU but cost nothing. With
-no processing cost a message is handled straight from its queue entry (`sim.engine.loop`).
+no processing cost a message is handled straight from its queue entry (`sim.core.loop`).
 Either way no SimPy process runs per message: the queue is kept as a "busy until" time, which is
 the same FIFO queue as a process draining an inbox, at a fraction of the cost (see
 docs/design.md).
@@ -21,10 +21,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import simpy
 
-from sim.engine.events import call_later
-from sim.engine.rng import DrawPool
+from sim.core.environment import Environment
+from sim.core.events import call_later
+from sim.core.rng import DrawPool
 from sim.protocols.base import Protocol, Request, Result
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ ReplySink = Callable[[str, Request, Result, float], None]
 class NodeHost:
     def __init__(
         self,
-        env: simpy.Environment,
+        env: Environment,
         node_id: str,
         nodes: tuple[str, ...],
         make_protocol: Callable[[], Protocol],
@@ -88,14 +88,14 @@ class NodeHost:
 
     @property
     def now(self) -> float:
-        return self.env._now  # a float: see Simulation
+        return self.env.now  # a float: see Simulation
 
     def set_timer(self, name: str, delay: float) -> None:
         # A timer is [deadline, time of its pending event]. Setting it later than its pending
         # event only moves the deadline, and the event waits for the rest when it comes: a
         # leader's heartbeats reset every follower's election timer, and an event per reset
         # would be most of Raft's events.
-        now = self.env._now
+        now = self.env.now
         deadline = now + delay / self.clock_rate
         timer = self._timers.get(name)
         if timer is not None and timer[1] <= deadline:
@@ -166,7 +166,7 @@ class NodeHost:
         current = self._timers.get(name)
         if life != self._life or current is None or current is not timer:
             return  # cancelled, replaced, or set before a crash
-        if current[0] > self.env._now:
+        if current[0] > self.env.now:
             self._rearm(name, current)  # set again meanwhile: wait for the rest
             return
         if self.recorder.tracing:
@@ -178,7 +178,7 @@ class NodeHost:
         # or set it again does not fire now: a cancelled timer never fires, a moved one later.
         if self._timers.get(name) is not timer:
             return
-        if timer[0] > self.env._now:
+        if timer[0] > self.env.now:
             self._rearm(name, timer)
             return
         del self._timers[name]
@@ -186,7 +186,7 @@ class NodeHost:
 
     def _rearm(self, name: str, timer: list[float]) -> None:
         timer[1] = timer[0]
-        call_later(self.env, timer[0] - self.env._now, self._timer_fired, (self._life, name, timer))
+        call_later(self.env, timer[0] - self.env.now, self._timer_fired, (self._life, name, timer))
 
     def _enter(self, handler: Callable[..., None], args: tuple[Any, ...], cost: float) -> None:
         """Run a handler now if the CPU is free and it costs nothing, else queue it."""

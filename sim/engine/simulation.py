@@ -10,11 +10,9 @@ from __future__ import annotations
 import gc
 import time
 
-import simpy
-
-from sim.engine.loop import run_until
+from sim.core.environment import Environment
+from sim.core.rng import RandomStreams
 from sim.engine.node import NodeHost
-from sim.engine.rng import RandomStreams
 from sim.faults import FaultSchedule
 from sim.metrics.recorder import Recorder
 from sim.network.network import Network
@@ -26,9 +24,8 @@ from sim.workload.clients import Clients
 class Simulation:
     def __init__(self, scenario: Scenario, trace: bool | None = None) -> None:
         self.scenario = scenario
-        # A float clock from the start: every time computed from it is a float too, so the hot
-        # paths (`ctx.now`, decisions, clients) read ``env._now`` as it is, without a float() call.
-        self.env = simpy.Environment(initial_time=0.0)
+        self.env = Environment()
+        self.env.host_class = NodeHost  # messages to nodes are bare queue entries
         self.streams = RandomStreams(scenario.seed)
         self.nodes = scenario.cluster.node_names
         tracing = scenario.output.trace if trace is None else trace
@@ -91,12 +88,10 @@ class Simulation:
         collecting = gc.isenabled()
         gc.disable()
         try:
-            run_until(self.env, self.scenario.duration, self.network)
+            self.env.run_until(self.scenario.duration, self.network)
         finally:
             if collecting:
                 gc.enable()
         self.wall_s = time.perf_counter() - started
-        # Events processed: every event scheduled got an id; those still queued never ran.
-        scheduled = next(self.env._eid)
-        self.events = scheduled - len(self.env._queue)
+        self.events = self.env.events_run
         return self

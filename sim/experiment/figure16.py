@@ -36,8 +36,8 @@ from typing import Any
 import numpy as np
 import simpy
 
-from sim.engine.events import call_later
-from sim.engine.loop import run_until
+from sim.core.events import call_later
+from sim.core.loop import run_until
 from sim.engine.node import NodeHost
 from sim.engine.simulation import Simulation
 from sim.metrics.recovery import leader_recoveries

@@ -10,10 +10,10 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import simpy
 from pydantic import TypeAdapter
 
-from sim.engine.events import call_later
+from sim.core.environment import Environment
+from sim.core.events import call_later
 from sim.scenario.faults import Fault, NemesisFault
 
 # What each kind does when the nemesis picks it (see NemesisFault's docstring).
@@ -34,7 +34,7 @@ _FAULT: TypeAdapter[Fault] = TypeAdapter(Fault)
 class Nemesis:
     def __init__(
         self,
-        env: simpy.Environment,
+        env: Environment,
         fault: NemesisFault,
         rng: np.random.Generator,
         fire: Callable[[Fault, np.random.Generator], None],

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.engine.events import call_later
+from sim.core.events import call_later
 from sim.faults.actions import FaultActions
 from sim.faults.nemesis import Nemesis
 from sim.scenario.faults import Fault, NemesisFault

@@ -65,7 +65,8 @@ def liveness(
     leaderless: float | None,
 ) -> dict[str, Any]:
     """summary.json's ``liveness``: live when something completed ok and no stall was longer
-    than ``max_stall_ms``, or when no operation was invoked at all. ``leaderless``: time without a leader (None: no leader to have)."""
+    than ``max_stall_ms``, or when no operation was invoked at all. ``leaderless``: time without
+    a leader (None: no leader to have)."""
     completed = sum(1 for row in requests if row[_OUTCOME] == "ok")
     stall = longest_stall(requests, end_ms)
     return {
@@ -78,7 +79,7 @@ def liveness(
         "max_stall_ms": max_stall_ms,
         "checked": checked,
         # A run without clients (an election experiment) asked for nothing: it is not stalled.
-        "live": not requests or completed > 0 and (stall is None or stall.ms <= max_stall_ms),
+        "live": not requests or (completed > 0 and (stall is None or stall.ms <= max_stall_ms)),
     }
 
 

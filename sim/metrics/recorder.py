@@ -48,10 +48,10 @@ class Recorder:
         self.invariants = InvariantChecks(invariants, self.safety.report) if invariants else None
 
     def time(self) -> float:
-        return float(self.clock._now)  # the attribute: `now` is a property, on the hot path
+        return float(self.clock.now)  # the attribute: `now` is a property, on the hot path
 
     def trace(self, kind: str, **fields: Any) -> None:
-        self.trace_rows.append((float(self.clock._now), kind, fields))
+        self.trace_rows.append((float(self.clock.now), kind, fields))
 
     def decide(self, node: str, index: int, op: Op, state: Any = None) -> None:
         """A replica decides ``op`` at ``index``; ``state`` (its protocol instance) is for the
@@ -67,7 +67,7 @@ class Recorder:
         tracing, trace = self.tracing, self.trace
 
         def decide(index: int, op: Op) -> None:
-            now = clock._now  # a float: see Simulation
+            now = clock.now  # a float: see Simulation
             op_id = op.op_id
             record((node, index, op_id, now))
             if safety(node, index, op, now) and invariants is not None:
@@ -84,7 +84,7 @@ class Recorder:
     def event(self, node: str, event: str, fields: dict[str, Any], state: Any = None) -> None:
         """A protocol's ``ctx.emit``: the events the metrics know, and everything in the trace.
         ``state`` (the emitting protocol instance) is for the protocol's invariants only."""
-        now = float(self.clock._now)
+        now = float(self.clock.now)
         if event == "proposed":
             self.proposed[node][fields["op_id"]] = now
         elif event in LEADERSHIP_EVENTS:  # rare: elections and changes of leader

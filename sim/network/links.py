@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.engine.rng import DrawPool, RandomStreams
+from sim.core.rng import DrawPool, RandomStreams
 from sim.network.latency import LatencyModel, Sampler, sampler
 from sim.scenario.model import Network as NetworkConfig
 

@@ -12,11 +12,11 @@ from collections.abc import Callable, Iterable
 from heapq import heappush
 from typing import TYPE_CHECKING, Any
 
-import simpy
 from simpy.core import NORMAL
 
-from sim.engine.events import Delivery
-from sim.engine.rng import RandomStreams
+from sim.core.environment import Environment
+from sim.core.events import Delivery
+from sim.core.rng import RandomStreams
 from sim.network.latency import sampler
 from sim.network.links import Link, LinkTable
 from sim.scenario.model import Network as NetworkConfig
@@ -30,7 +30,7 @@ Receiver = Callable[[str, Any], None]
 class Network:
     def __init__(
         self,
-        env: simpy.Environment,
+        env: Environment,
         config: NetworkConfig,
         nodes: tuple[str, ...],
         streams: RandomStreams,
@@ -60,14 +60,14 @@ class Network:
         self._arrivals: list[Callable[[Any], None]] = [
             self._arrive
         ]  # the callbacks of every Delivery (SimPy reads them)
-        self._queue: list[Any] = env._queue  # SimPy's heap, run by sim.engine.loop
-        self._eid = env._eid
+        self._queue: list[Any] = env.queue  # SimPy's heap, run by sim.core.loop
+        self._eid = env.ids
         self.sent = self.delivered = self.dropped = self.duplicated = 0
 
     def attach(self, node: str, receiver: Receiver, host: Any = None) -> None:
         """``receiver(src, msg)`` takes the node's messages. ``host``, if given, is the node's
         NodeHost: its messages then travel as plain ``(time, priority, id, host, src, msg)``
-        queue entries that `sim.engine.loop` hands to it, with no event object (and traces with
+        queue entries that `sim.core.loop` hands to it, with no event object (and traces with
         `trace_delivery`). Without, each message is a `Delivery` that goes through `_arrive`."""
         self.receivers[node] = receiver
         self._hosts[node] = host
@@ -115,14 +115,14 @@ class Network:
                 network._send(src, dst, link, msg, sender._hold)
                 return
             latencies = link.latencies
-            arrival = env._now + sender._hold + (latencies.pop() if latencies else link.draw())
+            arrival = env.now + sender._hold + (latencies.pop() if latencies else link.draw())
             if fifo:
                 if arrival < link.last:
                     arrival = link.last
                 link.last = arrival
             if tracing:
                 row = {"src": src, "dst": dst, "msg": msg, "arrive": arrival}
-                rows.append((float(env._now), "send", row))
+                rows.append((float(env.now), "send", row))
             heappush(queue, (arrival, NORMAL, next(eid), host, src, msg))
 
         def broadcast(msg: Any) -> None:
@@ -133,7 +133,7 @@ class Network:
             if not fanout:
                 fanout.extend((dst, *(routes.get(dst) or route(dst))) for dst in peers)
             network.sent += len(fanout)
-            now = env._now + sender._hold
+            now = env.now + sender._hold
             for dst, link, host, plain in fanout:
                 if not plain:
                     network._send(src, dst, link, msg, sender._hold)
@@ -146,7 +146,7 @@ class Network:
                     link.last = arrival
                 if tracing:
                     row = {"src": src, "dst": dst, "msg": msg, "arrive": arrival}
-                    rows.append((float(env._now), "send", row))
+                    rows.append((float(env.now), "send", row))
                 heappush(queue, (arrival, NORMAL, next(eid), host, src, msg))
 
         return send, broadcast
@@ -177,14 +177,14 @@ class Network:
     def _post(self, src: str, dst: str, link: Link, msg: Any, extra: float) -> None:
         """Put one copy of ``msg`` in flight, ``extra`` ms late (``_send``'s last step)."""
         latencies = link.latencies
-        arrival = self.env._now + extra + (latencies.pop() if latencies else link.draw())
+        arrival = self.env.now + extra + (latencies.pop() if latencies else link.draw())
         if self.fifo:
             if arrival < link.last:
                 arrival = link.last
             link.last = arrival
         if self._tracing:  # recorder.trace, inlined: two rows per message
             row = {"src": src, "dst": dst, "msg": msg, "arrive": arrival}
-            self._trace_rows.append((float(self.env._now), "send", row))
+            self._trace_rows.append((float(self.env.now), "send", row))
         host = self._hosts[dst]
         if host is not None:
             heappush(self._queue, (arrival, NORMAL, next(self._eid), host, src, msg))
@@ -206,7 +206,7 @@ class Network:
     def trace_delivery(self, dst: str, src: str, msg: Any) -> None:
         """The trace row of a message handed to ``dst`` now (the loop calls it when tracing)."""
         row = {"src": src, "dst": dst, "msg": msg}
-        self._trace_rows.append((float(self.env._now), "deliver", row))
+        self._trace_rows.append((float(self.env.now), "deliver", row))
 
     def _drop(self, src: str, dst: str, msg: Any, reason: str) -> None:
         self.dropped += 1

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import simpy
 
-from sim.engine.events import call_at, call_later
+from sim.core.environment import Environment
+from sim.core.events import call_at, call_later
 from sim.protocols.base import Request, Result
 from sim.scenario.model import Workload
 from sim.workload.operations import OperationMaker
@@ -47,7 +47,7 @@ class _Pending:
 class Clients:
     def __init__(
         self,
-        env: simpy.Environment,
+        env: Environment,
         config: Workload,
         nodes: tuple[str, ...],
         hosts: dict[str, NodeHost],
@@ -109,7 +109,7 @@ class Clients:
     def _issue(self, client: int) -> bool:
         """Invoke one operation; False once the workload is over."""
         limit = self._limit
-        now = self.env._now  # a float: see Simulation
+        now = self.env.now  # a float: see Simulation
         if (limit is not None and self.issued >= limit) or now >= self.end:
             return False
         self.issued += 1
@@ -217,7 +217,7 @@ class Clients:
     def _deadline_due(self, _: None) -> None:
         """Time out every operation whose deadline has come and that is still waiting, oldest
         first, then wait for the next deadline."""
-        deadlines, now, pending = self._deadlines, self.env._now, self.pending
+        deadlines, now, pending = self._deadlines, self.env.now, self.pending
         # Operations that ended meanwhile leave the queue too, whatever their deadline: the next
         # event waits for the oldest one still running (about one event per timeout, not per
         # operation).
@@ -244,7 +244,7 @@ class Clients:
 
     def _complete(self, pending: _Pending, outcome: str, value: Any) -> None:
         request = pending.request
-        now = self.env._now
+        now = self.env.now
         pending.done = True
         del self.pending[request.op_id]
         self._history.append(

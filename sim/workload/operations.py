@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.engine.rng import DrawPool
+from sim.core.rng import DrawPool
 from sim.scenario.model import Workload
 
 

@@ -18,7 +18,7 @@ NODES = ("n1", "n2", "n3")
 
 def _recorder(invariants: list[Invariant] | None = None) -> tuple[Recorder, SimpleNamespace]:
     recorder = Recorder(NODES, invariants=Raft.invariants() if invariants is None else invariants)
-    clock = SimpleNamespace(_now=0.0)
+    clock = SimpleNamespace(now=0.0)
     recorder.clock = clock
     return recorder, clock
 
@@ -82,7 +82,7 @@ def test_two_leaders_in_one_term_break_election_safety() -> None:
     """A second became_leader for a term is an election_safety violation naming both."""
     recorder, clock = _recorder()
     _elect(recorder, "n1", 3, [])
-    clock._now = 5.0
+    clock.now = 5.0
     _elect(recorder, "n2", 3, [])
     assert _kinds(recorder) == ["election_safety"]
     assert recorder.safety.violations[0]["nodes"] == ["n1", "n2"]

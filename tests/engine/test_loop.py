@@ -1,4 +1,4 @@
-"""sim.engine.loop.run_until against SimPy's own Environment.run(until=...): the same events in
+"""sim.core.loop.run_until against SimPy's own Environment.run(until=...): the same events in
 the same order, the same stop, the same clock."""
 
 from __future__ import annotations
@@ -8,23 +8,23 @@ from typing import Any
 
 import numpy as np
 import pytest
-import simpy
 from simpy.core import NORMAL
 
-from sim.engine.events import Delivery, call_at, call_later
-from sim.engine.loop import run_until
+from sim.core.environment import Environment
+from sim.core.events import Delivery, call_at, call_later
+from sim.core.loop import run_until
 from sim.engine.node import NodeHost
 
 
 class _Protocol:
-    def __init__(self, log: list[tuple[float, str]], env: simpy.Environment) -> None:
+    def __init__(self, log: list[tuple[float, str]], env: Environment) -> None:
         self.log, self.env = log, env
 
     def on_message(self, host: Any, src: str, msg: Any) -> None:
         self.log.append((self.env.now, f"direct {src}->{msg}"))
 
 
-def _host(log: list[tuple[float, str]], env: simpy.Environment, direct: bool) -> NodeHost:
+def _host(log: list[tuple[float, str]], env: Environment, direct: bool) -> NodeHost:
     """The parts of a NodeHost the loop reads to hand a message over."""
     host = NodeHost.__new__(NodeHost)
     host._direct = direct
@@ -41,12 +41,14 @@ class _Network:
     _tracing = False
 
 
-def _build(seed: int, ours: bool) -> tuple[simpy.Environment, list[tuple[float, str]], _Network]:
+def _build(seed: int, ours: bool) -> tuple[Environment, list[tuple[float, str]], _Network]:
     """A random mix on integer times, so that many events tie (ties go by scheduling order):
     processes, Calls (relative and absolute), Deliveries, and messages for NodeHosts (taking
     them at once or not). SimPy cannot run the last kind: its copy (``ours`` False) has a
     Delivery in their place that logs the same line."""
-    env = simpy.Environment()
+    env = Environment()
+    if ours:
+        env.host_class = NodeHost
     log: list[tuple[float, str]] = []
     hosts = [_host(log, env, True), _host(log, env, False)]
     rng = np.random.default_rng(seed)
@@ -71,9 +73,9 @@ def _build(seed: int, ours: bool) -> tuple[simpy.Environment, list[tuple[float, 
                 lambda e, label=label: log.append((env.now, f"{label} {e.src}->{e.msg}"))
             ]
             event.src, event.dst, event.msg = "a", "b", i
-            heappush(env._queue, (at, NORMAL, next(env._eid), event))
+            heappush(env.queue, (at, NORMAL, next(env.ids), event))
         else:
-            heappush(env._queue, (at, NORMAL, next(env._eid), hosts[kind - 1], "a", i))
+            heappush(env.queue, (at, NORMAL, next(env.ids), hosts[kind - 1], "a", i))
     return env, log, _Network()
 
 
@@ -86,8 +88,8 @@ def test_same_events_same_order_as_simpy(seed: int) -> None:
     assert ours == theirs
     assert ours_env.now == simpy_env.now == 20
     # The same events stay queued (SimPy also leaves its spent stop event behind, priority -1).
-    left = [(t, prio, eid) for t, prio, eid, *_ in simpy_env._queue if prio != -1]
-    assert sorted((t, prio, eid) for t, prio, eid, *_ in ours_env._queue) == sorted(left)
+    left = [(t, prio, eid) for t, prio, eid, *_ in simpy_env.queue if prio != -1]
+    assert sorted((t, prio, eid) for t, prio, eid, *_ in ours_env.queue) == sorted(left)
     # Events at exactly `until` stay queued, as with SimPy.
     assert all(t < 20 for t, _ in ours)
     handed = sum(1 for _, label in ours if label.startswith(("direct", "queued")))
@@ -96,7 +98,7 @@ def test_same_events_same_order_as_simpy(seed: int) -> None:
 
 def test_runs_until_an_event_is_processed() -> None:
     """``until`` may be an event, as with SimPy: the run stops right after it is processed."""
-    env = simpy.Environment()
+    env = Environment()
     log: list[float] = []
 
     def script() -> Any:
@@ -113,13 +115,13 @@ def test_runs_until_an_event_is_processed() -> None:
 
 
 def test_until_must_be_in_the_future() -> None:
-    env = simpy.Environment(initial_time=5)
+    env = Environment(initial_time=5)
     with pytest.raises(ValueError, match="greater than the current time"):
         run_until(env, 5)
 
 
 def test_a_failed_event_crashes_the_run() -> None:
-    env = simpy.Environment()
+    env = Environment()
 
     def failing() -> Any:
         yield env.timeout(1)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import simpy
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.engine.events import call_later
-from sim.engine.loop import NoProgress, run_until
+from sim.core.environment import Environment
+from sim.core.events import call_later
+from sim.core.loop import NoProgress, run_until
 
 ZERO_DELAY = """\
 name: zero-delay
@@ -23,7 +23,7 @@ workload: {clients: 1, think: 0ms, mix: {read: 1.0}, target: any}
 
 def test_a_call_that_reschedules_itself_at_once_is_stopped() -> None:
     """A loop of Calls at one instant: the loop raises instead of running for ever."""
-    env = simpy.Environment(initial_time=0.0)
+    env = Environment(initial_time=0.0)
     ran = []
 
     def again(n: int) -> None:
@@ -39,7 +39,7 @@ def test_a_call_that_reschedules_itself_at_once_is_stopped() -> None:
 
 def test_a_busy_instant_that_ends_is_not_a_loop() -> None:
     """Many events at one instant, then time moves on: no false alarm."""
-    env = simpy.Environment(initial_time=0.0)
+    env = Environment(initial_time=0.0)
     count = 0
 
     def tick(n: int) -> None:

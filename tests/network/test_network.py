@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-import simpy
 
-from sim.engine.rng import RandomStreams
+from sim.core.environment import Environment
+from sim.core.rng import RandomStreams
 from sim.metrics.recorder import Recorder
 from sim.network import Network, mean_of, sampler
 from sim.scenario.model import Network as NetworkConfig
@@ -16,8 +16,8 @@ from sim.scenario.model import Network as NetworkConfig
 NODES = ("n1", "n2", "n3")
 
 
-def build(**config: Any) -> tuple[simpy.Environment, Network, list[tuple[float, str, str, Any]]]:
-    env = simpy.Environment()
+def build(**config: Any) -> tuple[Environment, Network, list[tuple[float, str, str, Any]]]:
+    env = Environment()
     recorder = Recorder(NODES)
     recorder.clock = env
     network = Network(env, NetworkConfig.model_validate(config), NODES, RandomStreams(3), recorder)

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from heapq import heappush
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import simpy
+if TYPE_CHECKING:
+    from sim.core.environment import Environment
+
 from simpy.core import NORMAL
 
 
@@ -16,7 +18,7 @@ class Call:
     """``fn(arg)`` at a simulated time: a timer, a client's next step, a fault.
 
     Not a SimPy `Event`: it has no environment, value or callbacks list of its own, only what
-    `sim.engine.loop` reads. SimPy's own loop (``env.run``, ``env.step``) reads ``callbacks`` and
+    `sim.core.loop` reads. SimPy's own loop (``env.run``, ``env.step``) reads ``callbacks`` and
     ``_ok``; the property gives it a list that makes the same call, so both loops run it.
     """
 
@@ -38,24 +40,22 @@ class Call:
         self.fn(self.arg)
 
 
-def call_later(env: simpy.Environment, delay: float, fn: Callable[[Any], object], arg: Any) -> Call:
+def call_later(env: Environment, delay: float, fn: Callable[[Any], object], arg: Any) -> Call:
     """Schedule ``fn(arg)`` ``delay`` after now (after the events already due at that time)."""
     event = Call.__new__(Call)
     event.fn = fn
     event.arg = arg
-    queue: list[Any] = env._queue  # SimPy's heap; it takes any object its loop can run
-    heappush(queue, (env._now + delay, NORMAL, next(env._eid), event))
+    heappush(env.queue, (env.now + delay, NORMAL, next(env.ids), event))
     return event
 
 
-def call_at(env: simpy.Environment, time: float, fn: Callable[[Any], object], arg: Any) -> Call:
+def call_at(env: Environment, time: float, fn: Callable[[Any], object], arg: Any) -> Call:
     """`call_later` at an absolute ``time`` (>= now): ``now + (time - now)`` is not always
     ``time`` in floating point, and a deadline must come due exactly when it was set to."""
     event = Call.__new__(Call)
     event.fn = fn
     event.arg = arg
-    queue: list[Any] = env._queue
-    heappush(queue, (time, NORMAL, next(env._eid), event))
+    heappush(env.queue, (time, NORMAL, next(env.ids), event))
     return event
 
 
@@ -63,7 +63,7 @@ class Delivery:
     """A message in flight as an event SimPy's loop can run: it reads only ``callbacks`` (the
     network's `_arrive`, shared by all messages; SimPy sets the attribute to None when it runs
     the event but never changes the list) and ``_ok``. Used when the message goes through the
-    network's `_arrive` (tracing on, or no NodeHost): see `sim.engine.loop` for the other form."""
+    network's `_arrive` (tracing on, or no NodeHost): see `sim.core.loop` for the other form."""
 
     __slots__ = ("callbacks", "dst", "msg", "src")
     _ok = True

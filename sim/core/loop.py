@@ -4,37 +4,55 @@ SimPy's `run` calls `step()` once per event, and `step` pops the heap and calls 
 callbacks. This loop does the same, in the same order (time, then priority, then scheduling
 order), with the same stop rule, inline. The queue holds three kinds of entries:
 
-- ``(time, priority, id, host, src, msg)``: a message for the NodeHost ``host``, the most common
-  event by far. No event object is made for it (`Network.outbox` pushes the tuple): the loop
-  counts it and hands the message to the node's protocol at once when the node takes it at once
-  (up, not paused, no CPU cost), else to `NodeHost.receive`.
+- ``(time, priority, id, host, src, msg)``: a message for ``host``, an instance of the
+  environment's ``host_class`` (the engine's NodeHost), the most common event by far. No event
+  object is made for it (`Network.outbox` pushes the tuple): the loop counts it and hands the
+  message to the node's protocol at once when the node takes it at once (up, not paused, no CPU
+  cost), else to ``host.receive``. What the loop reads of a host is `MessageHost`.
 - ``(time, priority, id, call)``: a `Call`, run as ``call.fn(call.arg)``.
 - ``(time, priority, id, delivery)``: a message for a plain receiver (`Delivery`), given to its
   one callback (the network's `_arrive`).
 - ``(time, priority, id, event)``: anything else SimPy can run (processes, timeouts), whose
   callbacks run exactly as `step` would run them.
 
-SimPy's own ``env.run`` cannot run the first kind: a simulation with NodeHosts runs here.
+SimPy's own ``env.run`` cannot run the first kind: a simulation with hosts runs here.
 """
 
 from __future__ import annotations
 
 from heapq import heappop
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-import simpy
 from simpy.core import URGENT
 from simpy.events import Event
 
-from sim.engine.events import Call, Delivery
-from sim.engine.node import NodeHost
-from sim.protocols.base import Request
-
-if TYPE_CHECKING:
-    from sim.network.network import Network
+from sim.core.environment import Environment
+from sim.core.events import Call, Delivery
 
 
-def run_until(env: simpy.Environment, until: float | Event, network: Network | None = None) -> None:
+class MessageHost(Protocol):
+    """What the loop reads of a message's receiver (the engine's NodeHost)."""
+
+    node_id: str
+    protocol: Any  # on_message(host, src, msg): the host is the protocol's context
+    _direct: bool  # takes a message at once: up, not paused, no CPU cost
+    _hold: float  # the disk wait its handler built up (reset after each message)
+
+    def receive(self, src: str, msg: Any) -> None: ...
+
+
+class MessageCounter(Protocol):
+    """What the loop reads and writes of the network."""
+
+    delivered: int
+    _tracing: bool
+
+    def trace_delivery(self, dst: str, src: str, msg: Any) -> None: ...
+
+
+def run_until(
+    env: Environment, until: float | Event, network: MessageCounter | None = None
+) -> None:
     """Run ``env`` as ``env.run(until=until)`` does: up to time ``until`` (events at that very
     time are left for later), or until the event ``until`` has been processed. Messages handed
     to nodes are added to ``network.delivered`` (and traced, if it traces)."""
@@ -43,14 +61,15 @@ def run_until(env: simpy.Environment, until: float | Event, network: Network | N
         if stop.callbacks is None:
             return  # processed already
     else:
-        if until <= env._now:
-            raise ValueError(f"until ({until}) must be greater than the current time ({env._now})")
+        if until <= env.now:
+            raise ValueError(f"until ({until}) must be greater than the current time ({env.now})")
         # Scheduled before every event of the same time, as SimPy's own stop event is.
         stop = Event(env)
         stop._ok = True
         stop._value = None
-        env.schedule(stop, URGENT, until - env._now)
-    queue: list[Any] = env._queue
+        env.schedule(stop, URGENT, until - env.now)
+    queue: list[Any] = env.queue
+    host: Any = env.host_class
     delivered = 0
     # With tracing on, a message handed to a node gets its trace row first.
     trace = network.trace_delivery if network is not None and network._tracing else None
@@ -61,7 +80,7 @@ def run_until(env: simpy.Environment, until: float | Event, network: Network | N
     rounds = range(STALL_EVENTS)
     try:
         while True:
-            began = env._now
+            began = env.now
             for _ in rounds:
                 try:
                     entry = heappop(queue)
@@ -69,14 +88,14 @@ def run_until(env: simpy.Environment, until: float | Event, network: Network | N
                     raise RuntimeError(
                         f"no events left but the run's end was not reached: {stop}"
                     ) from None
-                env._now = entry[0]
+                env.now = entry[0]
                 event = entry[3]
                 kind = event.__class__
-                if kind is NodeHost:
+                if kind is host:
                     delivered += 1
                     if trace is not None:
                         trace(event.node_id, entry[4], entry[5])
-                    if event._direct:  # NodeHost.receive's common case, inlined
+                    if event._direct:  # host.receive's common case, inlined
                         event.protocol.on_message(event, entry[4], entry[5])
                         if event._hold:
                             event._hold = 0.0
@@ -100,8 +119,8 @@ def run_until(env: simpy.Environment, until: float | Event, network: Network | N
                 if event is stop:
                     return
             else:
-                if env._now == began:
-                    raise NoProgress(env._now, _sample(env, queue))
+                if env.now == began:
+                    raise NoProgress(env.now, _sample(env, queue))
     finally:
         if network is not None:
             network.delivered += delivered
@@ -126,20 +145,21 @@ class NoProgress(RuntimeError):
         )
 
 
-def _sample(env: simpy.Environment, queue: list[Any], count: int = 1000) -> str:
+def _sample(env: Environment, queue: list[Any], count: int = 1000) -> str:
     """Run ``count`` more events of the loop the slow way, noting what each is, and say what
     they were, most frequent first: ``n1 -> n2: Propose (x3)``. (The events queued at the
     instant alone may be one client step: the loop goes through the nodes and back.)"""
     counts: dict[str, int] = {}
+    host: Any = env.host_class
     for _ in range(count):
         if not queue:
             break
         entry = heappop(queue)
-        env._now = entry[0]
+        env.now = entry[0]
         event = entry[3]
-        what = _what(entry)
+        what = _what(entry, host)
         counts[what] = counts.get(what, 0) + 1
-        if event.__class__ is NodeHost:
+        if event.__class__ is host:
             event.receive(entry[4], entry[5])
         elif event.__class__ is Call:
             event.fn(event.arg)
@@ -154,15 +174,18 @@ def _sample(env: simpy.Environment, queue: list[Any], count: int = 1000) -> str:
     return ", ".join(shown) or "nothing"
 
 
-def _what(entry: tuple[Any, ...]) -> str:
+def _what(entry: tuple[Any, ...], host: Any) -> str:
     event = entry[3]
-    if event.__class__ is NodeHost:
+    if event.__class__ is host:
         return f"{entry[4]} -> {event.node_id}: {type(entry[5]).__name__}"
     if event.__class__ is not Call:
         return type(event).__name__
     parts = event.arg if isinstance(event.arg, tuple) else (event.arg,)
-    about = [f"client {p.client} {p.op}" for p in parts if isinstance(p, Request)]
-    about += [p.node_id for p in parts if isinstance(p, NodeHost)]
+    # A client request (an op id, a client, an operation kind), and the hosts it goes between.
+    about = [
+        f"client {p.client} {p.op}" for p in parts if hasattr(p, "client") and hasattr(p, "op")
+    ]
+    about += [p.node_id for p in parts if host is not None and isinstance(p, host)]
     about += [p for p in parts if isinstance(p, str)]
     name = getattr(event.fn, "__qualname__", type(event.fn).__name__)
     return f"{name}({', '.join(about)})"
