@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sim.experiment.rundir import default_run_dir
+from sim.metrics.liveness import liveness_warnings
 from sim.metrics.summary import latency_figures
 from sim.outputs import OutputRefused, claim, is_run_dir
 from sim.scenario import ScenarioError, load_scenario
@@ -116,9 +117,14 @@ def run(
         out.print(str(target), markup=False)
     else:
         _print_summary(result.summary, target)
+    for warning in liveness_warnings(result.summary):
+        err.print(warning, markup=False)
     if not result.as_expected:
         expected = scenario.checks.expect
         err.print(f"safety: expected {expected}, got {'safe' if result.safe else 'unsafe'}")
+        raise typer.Exit(1)
+    if result.live_failed:
+        err.print("liveness: checks.live is set and the run was not live (see the warning above)")
         raise typer.Exit(1)
 
 
@@ -189,6 +195,21 @@ def _print_summary(summary: dict[str, Any], directory: Path) -> None:
     rows.append(("replica safety", verdict))
     if safety["violations"]:
         rows.append(("first violation", safety["violations"][0]["message"]))
+    live = summary.get("liveness")
+    if live and live["invoked"]:
+        stall = live["longest_stall_ms"]
+        rows.append(
+            (
+                "liveness",
+                f"{'ok' if live['live'] else 'NOT LIVE'}: {live['completed']:,} of "
+                f"{live['invoked']:,} completed ok, longest stall {ms(stall)} ms"
+                + (
+                    f", {ms(live['leaderless_ms'])} ms without a leader"
+                    if live["leaderless_ms"] is not None
+                    else ""
+                ),
+            )
+        )
     if summary["linearizable"] is not None:
         rows.append(("linearizable", "yes" if summary["linearizable"] else "NO"))
     rows.append(("expected", summary["expect"]))
@@ -217,9 +238,6 @@ def validate(
         raise typer.Exit(BAD_INPUT)
 
 
-INTERRUPTED = 130  # as a shell reports a command stopped by Ctrl-C (128 + SIGINT)
-
-
 @app.command()
 @_writes
 def sweep(
@@ -246,7 +264,15 @@ def sweep(
 ) -> None:
     """Run every point of the scenario's sweep with each of its seeds, in parallel; write
     runs.csv, points.csv and the run directories, and print the points."""
-    from sim.experiment.sweep import SweepInterrupted, default_sweep_dir
+    import shlex
+    import signal
+
+    from sim.experiment.sweep import (
+        ResumeRefused,
+        SweepInterrupted,
+        default_sweep_dir,
+        stop_signals,
+    )
     from sim.experiment.sweep import sweep as run_sweep
 
     if resume and out_dir is None:
@@ -259,7 +285,12 @@ def sweep(
         _fail_input([str(p) for p in error.problems])
     target = out_dir or default_sweep_dir(Path("results"), scenario.name)
     try:
-        with _sweep_executor(workers, dask) as executor, _progress_bar(quiet) as progress:
+        # The signals first: SIGTERM must find the pool's workers nowhere without a stop.
+        with (
+            stop_signals(),
+            _sweep_executor(workers, dask) as executor,
+            _progress_bar(quiet) as progress,
+        ):
             result = run_sweep(
                 scenario, executor, out=target, resume=resume, progress=progress, argv=sys.argv
             )
@@ -267,11 +298,30 @@ def sweep(
         _fail_input([str(p) for p in error.problems])
     except FileExistsError:
         _fail_input([f"{target}: holds a sweep already (add --resume, or choose another --out)"])
+    except ResumeRefused as refused:
+        _fail_input([str(refused)])
     except SweepInterrupted as interrupted:
-        done = len(interrupted.result.runs)
-        err.print(f"interrupted: {done} of {interrupted.result.total} runs kept in {target}")
-        err.print(f"to finish: quorumsim sweep {file} --out {target} --resume", markup=False)
-        raise typer.Exit(INTERRUPTED) from None
+        done, total = len(interrupted.result.runs), interrupted.result.total
+        name = signal.Signals(interrupted.signum).name
+        err.print(
+            f"interrupted ({name}): {done} of {total} runs kept in {target}",
+            markup=False,
+            emoji=False,
+        )
+        # The same command, from the parsed options (not sys.argv, whose first word may be a
+        # path to an interpreter's script), so that the rest is run with the same settings.
+        again = ["quorumsim", "sweep", str(file)]
+        for override in set_ or []:
+            again += ["--set", override]
+        if workers is not None:
+            again += ["--workers", str(workers)]
+        if dask is not None:
+            again += ["--dask", dask]
+        if quiet:
+            again.append("--quiet")
+        again += ["--out", str(target), "--resume"]
+        err.print(f"to finish: {shlex.join(again)}", markup=False, emoji=False)
+        raise typer.Exit(128 + interrupted.signum) from None  # as a shell reports the signal
     if quiet:
         out.print(str(target), markup=False)
     else:

@@ -7,6 +7,10 @@ so that a process pool or a Dask cluster can ship it, and the task catches whate
 simulation raises: a failing run comes back as a row, it does not stop the sweep. The tables are
 the same whatever executor ran the runs: rows are sorted by (point, replicate) and written with
 the run directory's cell format; only the wall-clock columns (``WALL_CLOCK``) vary.
+
+Ctrl-C or SIGTERM stops a sweep: the finished runs are kept and tabled, the runs in progress are
+stopped, and a resumed sweep (the same settings only: ``sweep.json`` holds their hash) does the
+rest.
 """
 
 from __future__ import annotations
@@ -17,13 +21,19 @@ import json
 import os
 import re
 import signal
+import stat
+import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+from sim.experiment.manifest import manifest
 from sim.experiment.run import resolved_yaml, run
 from sim.experiment.rundir import fresh_dir
 from sim.metrics import tables
@@ -42,10 +52,16 @@ WALL_CLOCK = ("wall_s",)
 """Columns of runs.csv that measure the machine, not the simulation: they differ between runs."""
 
 _POLL_S = 0.2
+_STOP_GRACE_S = 1.5  # a stopped worker's run unwinds in milliseconds; one still there is killed
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 # In a pool's worker process: whether a run is in progress, and whether the pool stopped the
 # worker (see `_stop`).
 _in_run = False
 _stopping = False
+# In the process running the sweep, while `stop_signals` is in force: the signal that asked it to
+# stop, and whether a run is in progress in its main thread (no executor).
+_stop_requested: int | None = None
+_running_here = False
 
 
 class _Stopped(BaseException):
@@ -100,12 +116,18 @@ class SweepResult:
 
 
 class SweepInterrupted(KeyboardInterrupt):
-    """Ctrl-C during a sweep. The finished runs are kept and tabled (``result``); running the
-    sweep again with ``resume=True`` does the rest."""
+    """Ctrl-C (or SIGTERM: ``signum``) during a sweep. The finished runs are kept and tabled
+    (``result``); running the sweep again with ``resume=True`` does the rest."""
 
-    def __init__(self, result: SweepResult) -> None:
+    def __init__(self, result: SweepResult, signum: int = signal.SIGINT) -> None:
         super().__init__(f"sweep interrupted after {len(result.runs)} of {result.total} runs")
         self.result = result
+        self.signum = signum
+
+
+class ResumeRefused(Exception):
+    """``resume=True`` on a directory whose runs were made with other settings: resuming would
+    mix them with these, or throw them away. The message says what to do."""
 
 
 def sweep(
@@ -120,8 +142,9 @@ def sweep(
     """Run every point of ``scenario.sweep`` with each of its seeds, on ``executor`` (None: one
     after the other, in this process). With ``out``, write DIR/runs.csv, DIR/points.csv and a
     run directory per run under DIR/runs/; with ``resume`` too, keep the runs already complete
-    there. Every point is validated before any run starts (ScenarioError otherwise). Ctrl-C
-    raises SweepInterrupted after tabling the finished runs."""
+    there, if they were made with these very settings (ResumeRefused otherwise). Every point
+    is validated before any run starts (ScenarioError otherwise). Ctrl-C or SIGTERM (see
+    `stop_signals`) raises SweepInterrupted after tabling the finished runs."""
     import pandas  # noqa: F401  # now, not on Ctrl-C, when the runs in progress would go on
 
     spec = scenario.sweep or Sweep()
@@ -130,20 +153,32 @@ def sweep(
         raise ValueError("resume needs out: the directory of the sweep to resume")
     if directory is not None:
         claim(directory, is_sweep_dir, "a sweep")
-    if directory is not None and not resume and (directory / "runs.csv").exists():
+    if (
+        directory is not None
+        and not resume
+        and any((directory / name).exists() for name in ("runs.csv", "sweep.json"))
+    ):
         raise FileExistsError(f"{directory} holds a sweep already (resume=True finishes it)")
     planned = plan(scenario, directory, argv)
     keys = [*spec.grid, *spec.zip]
     rows: dict[str, dict[str, Any]] = {}
-    if resume:
+    if resume and directory is not None:
+        _check_same_settings(directory, _config_sha256(scenario))
         for task, scenario_of_run in planned:
-            row = _completed_row(task, scenario_of_run)
+            row = _completed_row(task, scenario_of_run, directory)
             if row is not None:
                 rows[task.run] = row
     state = SweepProgress(total=len(planned), done=len(rows), resumed=len(rows))
     if directory is not None:
         directory.mkdir(parents=True, exist_ok=True)
         _write_atomically(directory / "scenario.yaml", resolved_yaml(scenario))
+        if not (directory / "sweep.json").exists():  # (resumed: it keeps how the sweep began)
+            record = {
+                "scenario": scenario.name,
+                "runs": len(planned),
+                "manifest": manifest(resolved_yaml(scenario), argv, datetime.now(UTC)),
+            }
+            _write_atomically(directory / "sweep.json", json.dumps(record, indent=2) + "\n")
     if progress is not None:
         progress(state)
 
@@ -155,11 +190,65 @@ def sweep(
             progress(state)
 
     tasks = [task for task, _ in planned]
-    try:
-        _run_all([task for task in tasks if task.run not in rows], executor, finished)
-    except KeyboardInterrupt:
-        raise SweepInterrupted(_tabulate(tasks, rows, keys, directory)) from None
+    with stop_signals():
+        try:
+            _run_all([task for task in tasks if task.run not in rows], executor, finished)
+        except KeyboardInterrupt:
+            signum = _stop_requested or signal.SIGINT
+            raise SweepInterrupted(_tabulate(tasks, rows, keys, directory), signum) from None
     return _tabulate(tasks, rows, keys, directory)
+
+
+@contextlib.contextmanager
+def stop_signals() -> Iterator[None]:
+    """While in force, SIGINT and SIGTERM stop a sweep of this process as Ctrl-C does: `sweep`
+    tables the finished runs and raises SweepInterrupted (its ``signum`` says which signal),
+    and `process_pool` stops its workers. Use it around the executor's whole life, so that no
+    signal finds the process between the pool's start and its shutdown with the default
+    action (which leaves the workers behind); `sweep` puts it in force for its runs anyway.
+
+    The handler only notes the first signal; the sweep looks at the note between its waits,
+    where the main thread holds none of the executor's locks. Raised wherever the signal lands
+    (as Ctrl-C's KeyboardInterrupt was), the exception can leave such a lock held, and the
+    pool's shutdown waits on it forever, as the workers once did (see `_stop`). Only a run in
+    progress in this thread (no executor) is unwound at once. A signal the process was told
+    to ignore (``nohup``, a shell's background job) stays ignored. Outside the main thread, or
+    already in force, this does nothing."""
+    global _stop_requested
+    if threading.current_thread() is not threading.main_thread() or any(
+        signal.getsignal(signum) is _note_stop for signum in STOP_SIGNALS
+    ):
+        yield
+        return
+    previous = {}
+    for signum in STOP_SIGNALS:
+        handler = signal.getsignal(signum)
+        # (None: set outside Python, and could not be put back.)
+        if handler is not None and handler is not signal.SIG_IGN:
+            previous[signum] = handler
+    _stop_requested = None
+    for signum in previous:
+        signal.signal(signum, _note_stop)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        _stop_requested = None  # (read by `sweep` before this: a later sweep starts afresh)
+
+
+def _note_stop(signum: int, frame: FrameType | None) -> None:
+    global _stop_requested
+    if _stop_requested is not None:
+        return  # stopping already: a second Ctrl-C must not cut the tables short
+    _stop_requested = signum
+    if _running_here:
+        raise KeyboardInterrupt
+
+
+def _raise_if_stopped() -> None:
+    if _stop_requested is not None:
+        raise KeyboardInterrupt
 
 
 def plan(
@@ -231,7 +320,8 @@ def default_sweep_dir(results: Path, name: str) -> Path:
 def process_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     """A process pool for sweeps. Its workers leave Ctrl-C to the parent (which tables what is
     done); on an interrupt, the runs in progress are stopped rather than awaited: a stopped run
-    leaves no directory, and a resumed sweep runs it again."""
+    leaves no directory, and a resumed sweep runs it again. A worker that has not exited
+    ``_STOP_GRACE_S`` after the stop is killed: no worker outlives the sweep."""
     pool = ProcessPoolExecutor(workers, initializer=_worker_signals)
     try:
         yield pool
@@ -240,8 +330,13 @@ def process_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
         pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             process.terminate()
+        deadline = time.monotonic() + _STOP_GRACE_S
         for process in processes:
-            process.join()
+            process.join(max(0.0, deadline - time.monotonic()))
+        for process in processes:
+            if process.is_alive():
+                process.kill()
+                process.join()
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
@@ -335,16 +430,18 @@ def _run_all(
 ) -> None:
     if executor is None:
         for task in tasks:
-            finished(run_task(task))
+            _raise_if_stopped()
+            finished(_run_here(task))
         return
+    _raise_if_stopped()  # (noted while the pool or the Dask client was starting)
     futures: dict[Future[dict[str, Any]], RunTask] = {
         executor.submit(run_task, task): task for task in tasks
     }
     pending = set(futures)
     try:
         while pending:
-            # Wake up now and then: Ctrl-C may be delivered to another thread (the executor's),
-            # and the main thread only raises KeyboardInterrupt once it runs again.
+            # Wake up now and then to look for a stop noted by `stop_signals` (or, without it,
+            # for Ctrl-C delivered to another thread: the main thread raises it once it runs).
             done, pending = wait(pending, timeout=_POLL_S, return_when=FIRST_COMPLETED)
             for future in done:
                 try:
@@ -352,24 +449,81 @@ def _run_all(
                 except Exception as error:  # the worker, not the run, failed (killed, lost)
                     row = _row(futures[future], None, f"{type(error).__name__}: {error}")
                 finished(row)
+            _raise_if_stopped()
     finally:
         for future in futures:
             future.cancel()
 
 
-def _completed_row(task: RunTask, scenario: Scenario) -> dict[str, Any] | None:
+def _run_here(task: RunTask) -> dict[str, Any]:
+    """`run_task` in this thread, where a stop signal unwinds it (see `_note_stop`)."""
+    global _running_here
+    _running_here = True
+    try:
+        return run_task(task)
+    finally:
+        _running_here = False
+
+
+def _config_sha256(scenario: Scenario) -> str:
+    """The hash a manifest gives the resolved scenario (``config_sha256``)."""
+    return hashlib.sha256(resolved_yaml(scenario).encode()).hexdigest()
+
+
+def _check_same_settings(directory: Path, config: str) -> None:
+    """Refuse to resume a sweep begun with other settings (a changed file, other ``--set``
+    values, a version with other defaults): its runs would be mixed with these ones."""
+    record_path = directory / "sweep.json"
+    if not os.path.lexists(record_path):
+        return  # an older sweep, or none yet: its runs are compared one by one
+    recorded = _manifest_config(_read_json(record_path))
+    if recorded is None:
+        raise ResumeRefused(
+            f"{record_path}: not a sweep record quorumsim wrote (no manifest.config_sha256); "
+            "cannot tell how the sweep was made: choose another --out"
+        )
+    if recorded != config:
+        raise ResumeRefused(_other_settings(directory, record_path))
+
+
+def _other_settings(directory: Path, record: Path) -> str:
+    return (
+        f"{directory}: not resumed: its runs were made with other settings (the scenario file, "
+        f"a --set option or the quorumsim version differ; {record} holds the command line it "
+        "was started with); resume with those settings, or choose another --out"
+    )
+
+
+def _manifest_config(record: Any) -> str | None:
+    """``manifest.config_sha256`` of a sweep.json or summary.json, if it has one."""
+    entry = record.get("manifest") if isinstance(record, dict) else None
+    config = entry.get("config_sha256") if isinstance(entry, dict) else None
+    return config if isinstance(config, str) else None
+
+
+def _read_json(path: Path) -> Any:
+    """A JSON file quorumsim wrote, or None. Only a regular file is opened: a FIFO or a device
+    put in its place would block or never end."""
+    try:
+        if not stat.S_ISREG(path.lstat().st_mode):
+            return None
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):  # (RecursionError: nested beyond reason)
+        return None
+
+
+def _completed_row(task: RunTask, scenario: Scenario, directory: Path) -> dict[str, Any] | None:
     """The row of a run whose directory is complete (runs are written atomically, so a
-    summary.json means the whole directory), if it was made from this very scenario."""
+    summary.json means the whole directory). A complete run made from another scenario is
+    refused (ResumeRefused), not run again over."""
     if task.out is None:
         return None
     path = Path(task.out) / "summary.json"
-    try:
-        summary = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    summary = _read_json(path)
+    if not isinstance(summary, dict):
         return None
-    config = hashlib.sha256(resolved_yaml(scenario).encode()).hexdigest()
-    if summary.get("manifest", {}).get("config_sha256") != config:
-        return None
+    if _manifest_config(summary) != _config_sha256(scenario):
+        raise ResumeRefused(_other_settings(directory, path))
     return _row(task, summary, "")
 
 

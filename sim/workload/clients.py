@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from typing import Protocol as TypingProtocol
 
 import numpy as np
 
@@ -25,13 +26,25 @@ from sim.scenario.model import Workload
 from sim.workload.operations import OperationMaker
 
 if TYPE_CHECKING:
-    from sim.engine.node import NodeHost
     from sim.metrics.recorder import Recorder
-    from sim.network.network import Network
 
 MAX_IMMEDIATE_REDIRECTS = 4
 RETRY_DELAY_MS = 10.0
 _HISTORY_TYPE = {"ok": "ok", "fail": "fail", "unknown": "info"}  # outcome -> history line type
+
+
+class Host(TypingProtocol):
+    """What clients need of a node's host (the engine's NodeHost): its name and its door."""
+
+    node_id: str
+
+    def request(self, request: Request) -> None: ...
+
+
+class ClientLinks(TypingProtocol):
+    """What clients need of the network: the delay of a client <-> node link."""
+
+    def client_delay(self) -> float: ...
 
 
 @dataclass(slots=True)
@@ -50,8 +63,8 @@ class Clients:
         env: Environment,
         config: Workload,
         nodes: tuple[str, ...],
-        hosts: dict[str, NodeHost],
-        network: Network,
+        hosts: dict[str, Host],
+        network: ClientLinks,
         recorder: Recorder,
         rng: np.random.Generator,
         end: float,
@@ -163,7 +176,7 @@ class Clients:
         delivery = (self.hosts[pending.node], pending.request)
         call_later(self.env, self.network.client_delay(), self._reach, delivery)
 
-    def _reach(self, delivery: tuple[NodeHost, Request]) -> None:
+    def _reach(self, delivery: tuple[Host, Request]) -> None:
         host, request = delivery
         if self._tracing:
             self.recorder.trace("request", node=host.node_id, op_id=request.op_id)

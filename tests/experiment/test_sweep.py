@@ -6,8 +6,10 @@ from __future__ import annotations
 import csv
 import importlib
 import io
+import os
 import shutil
 import signal
+import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from sim import ScenarioError, scenario_from_dict, sweep
 from sim.cli import app
 from sim.experiment.sweep import (
     WALL_CLOCK,
+    ResumeRefused,
     SweepInterrupted,
     SweepProgress,
     plan,
@@ -288,6 +291,28 @@ def test_interrupted_process_pool_stops_its_workers(straight: Path, tmp_path: Pa
     assert tables(tmp_path) == tables(straight)
 
 
+def _ignore_sigterm(seconds: float, marker: str) -> None:
+    """A task whose worker does not stop (as one stuck in a long C call would not)."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    Path(marker).touch()
+    time.sleep(seconds)
+
+
+def test_a_worker_that_does_not_stop_is_killed(tmp_path: Path) -> None:
+    """A worker still there 1.5 s after the stop (it ignores SIGTERM) is killed: the pool is
+    gone soon after Ctrl-C (1.5 s), not when the worker's task ends (5 s)."""
+    marker = tmp_path / "started"
+    with pytest.raises(KeyboardInterrupt), process_pool(1) as pool:
+        pool.submit(_ignore_sigterm, 5.0, str(marker))
+        while not marker.exists():
+            time.sleep(0.01)
+        processes = list(pool._processes.values())
+        stopped = time.monotonic()
+        raise KeyboardInterrupt
+    assert time.monotonic() - stopped < 3.0  # (1.5 s, and a margin for a busy machine)
+    assert processes and not any(process.is_alive() for process in processes)
+
+
 def test_a_stopped_worker_raises_only_inside_a_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -315,13 +340,63 @@ def test_a_stopped_worker_raises_only_inside_a_run(
     assert not any(tmp_path.rglob("*"))  # and nothing was written
 
 
-def test_resume_reruns_a_run_made_from_another_scenario(straight: Path, tmp_path: Path) -> None:
-    """A run directory whose configuration differs (the file changed) does not count."""
+def test_sigterm_stops_a_sweep_as_ctrl_c_does(straight: Path, tmp_path: Path) -> None:
+    """SIGTERM after the first run: SweepInterrupted naming SIGTERM with that run tabled (the
+    signal is noted and acted on before the next run), the handlers put back afterwards; the
+    resumed sweep finishes the same tables."""
+    scenario = scenario_from_dict(tiny(**GRID))
+
+    def terminate_after_one(state: SweepProgress) -> None:
+        if state.done == 1:
+            signal.raise_signal(signal.SIGTERM)
+
+    def killed(signum: int, frame: object) -> None:
+        raise AssertionError("SIGTERM went to the default handler: the process would be dead")
+
+    previous = signal.signal(signal.SIGTERM, killed)
+    try:
+        with pytest.raises(SweepInterrupted) as caught:
+            sweep(scenario, out=tmp_path, progress=terminate_after_one)
+        assert signal.getsignal(signal.SIGTERM) is killed
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert caught.value.signum == signal.SIGTERM
+    assert len(caught.value.result.runs) == 1
+    assert len(without_wall_clock(tmp_path / "runs.csv")) == 1 + 1
+    sweep(scenario, out=tmp_path, resume=True)
+    assert tables(tmp_path) == tables(straight)
+
+
+def test_resume_refuses_a_sweep_made_from_another_scenario(straight: Path, tmp_path: Path) -> None:
+    """The file changed since the sweep began: ResumeRefused, and its runs and tables are left
+    as they were (neither rerun nor thrown away)."""
     shutil.copytree(straight, tmp_path / "sweep")
+    before = {p: p.read_bytes() for p in (tmp_path / "sweep").rglob("*") if p.is_file()}
     changed = scenario_from_dict({**tiny(**GRID), "duration": "150ms"})
+    with pytest.raises(ResumeRefused, match="not resumed: its runs were made with other"):
+        sweep(changed, out=tmp_path / "sweep", resume=True)
+    after = {p: p.read_bytes() for p in (tmp_path / "sweep").rglob("*") if p.is_file()}
+    assert after == before
+
+
+def test_resume_of_a_sweep_without_its_record_compares_the_runs(
+    straight: Path, tmp_path: Path
+) -> None:
+    """With no sweep.json (a sweep of an older version), the runs' own manifests decide:
+    another scenario is refused, naming a run's summary.json; the same one keeps the runs."""
+    shutil.copytree(straight, tmp_path / "sweep")
+    (tmp_path / "sweep" / "sweep.json").unlink()
+    changed = scenario_from_dict({**tiny(**GRID), "duration": "150ms"})
+    with pytest.raises(ResumeRefused, match=r"summary\.json holds the command line"):
+        sweep(changed, out=tmp_path / "sweep", resume=True)
     states: list[SweepProgress] = []
-    sweep(changed, out=tmp_path / "sweep", resume=True, progress=states.append)
-    assert states[0].resumed == 0
+    sweep(
+        scenario_from_dict(tiny(**GRID)),
+        out=tmp_path / "sweep",
+        resume=True,
+        progress=states.append,
+    )
+    assert states[0].resumed == 8
 
 
 # --- failures ----------------------------------------------------------------------------------
@@ -401,6 +476,50 @@ def test_cli_sweep_bad_input_exit_2(tmp_path: Path, args: list[str], message: st
     assert message in result.stderr
 
 
+def test_cli_resume_with_other_settings_is_refused(tmp_path: Path) -> None:
+    """--resume with another --set value: exit 2 and one line saying why and what to do; the
+    finished runs are not rerun (summary.json untouched) and the tables are unchanged. With
+    the same settings, the runs are kept."""
+    path = write_file(tmp_path, tiny(grid={"cluster.nodes": [3, 5]}))
+    out = tmp_path / "o"
+    args = ["sweep", str(path), "--out", str(out), "--workers", "1", "--quiet"]
+    assert runner.invoke(app, [*args, "--set", "workload.clients=3"]).exit_code == 0
+    summaries = {p: p.stat().st_mtime_ns for p in out.glob("runs/*/*/summary.json")}
+    runs_csv = (out / "runs.csv").read_bytes()
+    started = time.monotonic()
+    other = runner.invoke(app, [*args, "--set", "workload.clients=4", "--resume"])
+    assert time.monotonic() - started < 1.0
+    assert other.exit_code == 2, other.output
+    assert other.stderr.count("\n") == 1
+    assert other.stderr.startswith(f"{out}: not resumed: its runs were made with other settings")
+    assert "or choose another --out" in other.stderr
+    assert {p: p.stat().st_mtime_ns for p in summaries} == summaries
+    assert (out / "runs.csv").read_bytes() == runs_csv
+    same = runner.invoke(app, [*args, "--set", "workload.clients=3", "--resume"])
+    assert same.exit_code == 0, same.output
+    assert {p: p.stat().st_mtime_ns for p in summaries} == summaries
+
+
+@pytest.mark.parametrize("record", ["garbage", "no-manifest", "fifo"])
+def test_cli_resume_with_a_bad_sweep_record_exit_2(tmp_path: Path, record: str) -> None:
+    """sweep.json replaced by something quorumsim did not write (not JSON, no manifest, a FIFO
+    that would block a reader): exit 2 within a second, naming the file."""
+    path = write_file(tmp_path, tiny(grid={"cluster.nodes": [3]}))
+    out = tmp_path / "o"
+    args = ["sweep", str(path), "--out", str(out), "--workers", "1", "--quiet"]
+    assert runner.invoke(app, args).exit_code == 0
+    (out / "sweep.json").unlink()
+    if record == "fifo":
+        os.mkfifo(out / "sweep.json")
+    else:
+        (out / "sweep.json").write_text("{" if record == "garbage" else '{"runs": 1}')
+    started = time.monotonic()
+    result = runner.invoke(app, [*args, "--resume"])
+    assert time.monotonic() - started < 1.0
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"{out / 'sweep.json'}: not a sweep record quorumsim wrote")
+
+
 def test_cli_sweep_will_not_overwrite_a_sweep(tmp_path: Path) -> None:
     """--out naming a finished sweep without --resume: exit 2; with --resume: exit 0."""
     path = write_file(tmp_path, tiny(grid={"cluster.nodes": [3]}))
@@ -410,3 +529,5 @@ def test_cli_sweep_will_not_overwrite_a_sweep(tmp_path: Path) -> None:
     assert again.exit_code == 2
     assert "holds a sweep already" in again.stderr
     assert runner.invoke(app, ["sweep", str(path), *out, "--resume"]).exit_code == 0
+    (tmp_path / "o" / "runs.csv").unlink()  # as a sweep killed before its tables leaves it
+    assert runner.invoke(app, ["sweep", str(path), *out]).exit_code == 2

@@ -50,9 +50,7 @@ def digests_of(name: str, workdir: Path) -> dict[str, str]:
     out = workdir / name
     run(load_scenario(SCENARIOS / file, overrides=overrides), out=out, trace=traced)
     return {
-        f: hashlib.sha256((out / f).read_bytes()).hexdigest()
-        for f in FILES
-        if (out / f).is_file()
+        f: hashlib.sha256((out / f).read_bytes()).hexdigest() for f in FILES if (out / f).is_file()
     }
 
 
