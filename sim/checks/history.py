@@ -10,22 +10,28 @@ the history counts as ``info``. A completion's value matters only for a read (wh
 a write's and a cas's (``[expected, new]``) are taken from the invoke.
 
 Malformed input raises `HistoryError`, listing every problem as ``FILE:LINE: what is wrong (what
-is allowed)``; records in memory are numbered from 1 as if they were lines.
+is allowed)``; records in memory are numbered from 1 as if they were lines. A file is at most
+MAX_HISTORY_BYTES, a line at most MAX_LINE_BYTES (a longer one is skipped unread, in bounded
+pieces), and a line's JSON nested at most MAX_NESTING levels (the object itself is level 1).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TypeGuard
+from typing import Any, BinaryIO, Literal, TypeGuard
 
 FIELDS = ("process", "type", "f", "key", "value", "time")
 TYPES = ("invoke", "ok", "fail", "info")
 FUNCTIONS = ("read", "write", "cas")
 MAX_PROBLEMS = 50
+MAX_HISTORY_BYTES = 512 * 2**20  # some three million operations
+MAX_LINE_BYTES = 2**20  # a line the simulator writes is ~100 bytes
+MAX_NESTING = 100  # far beyond any value a register holds, well within Python's recursion limit
 _FIELD_SET = frozenset(FIELDS)
 
 _DECODER = json.JSONDecoder()
@@ -85,9 +91,18 @@ def read_history(path: str | Path) -> list[Operation]:
     source = str(path)
     try:
         with open(path, "rb") as file:
-            return _build(_parse_lines(file), source)
+            if os.fstat(file.fileno()).st_size > MAX_HISTORY_BYTES:
+                raise HistoryError([Problem(source, None, _TOO_LARGE)])
+            return _build(_parse_lines(file, source), source)
     except OSError as error:
         raise HistoryError([Problem(source, None, f"cannot read: {error.strerror}")]) from None
+
+
+_MIB = 2**20
+_TOO_LARGE = (
+    f"larger than {MAX_HISTORY_BYTES // _MIB} MiB "
+    f"(a history file is at most {MAX_HISTORY_BYTES // _MIB} MiB)"
+)
 
 
 def operations_from_records(
@@ -110,18 +125,66 @@ class _Problems:
         self.found.append(Problem(self.source, line, message))
 
 
-def _parse_lines(lines: Iterable[bytes]) -> Iterator[tuple[int, Any]]:
-    """Yield (line number, decoded JSON); a line that is not JSON is yielded as `_NotJson`."""
-    for number, raw in enumerate(lines, start=1):
-        if not raw.strip():
-            yield number, _NotJson("the line is empty")
-            continue
-        try:
-            yield number, _DECODER.decode(raw.decode())
-        except json.JSONDecodeError as error:
-            yield number, _NotJson(f"{error.msg} at column {error.colno}")
-        except UnicodeDecodeError:
-            yield number, _NotJson("the line is not UTF-8")
+def _parse_lines(file: BinaryIO, source: str) -> Iterator[tuple[int, Any]]:
+    """Yield (line number, decoded JSON); a line that is not JSON is yielded as `_NotJson`, one
+    longer than MAX_LINE_BYTES as `_TooLong`. Never holds more than MAX_LINE_BYTES + 1 bytes of a
+    line, nor reads more than MAX_HISTORY_BYTES in all (a pipe or device has no size to check).
+    Runs once per line of histories of millions: one generator, no call it can do without."""
+    readline, total, number = file.readline, 0, 0
+    while raw := readline(MAX_LINE_BYTES + 1):
+        number += 1
+        total += len(raw)
+        record: Any
+        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            while (rest := readline(MAX_LINE_BYTES + 1)) and total <= MAX_HISTORY_BYTES:
+                total += len(rest)
+                if rest.endswith(b"\n"):
+                    break
+            record = _TooLong()
+        elif not raw.strip():
+            record = _NotJson("the line is empty")
+        else:
+            try:
+                record = _DECODER.decode(raw.decode())
+            except json.JSONDecodeError as error:
+                record = _NotJson(f"{error.msg} at column {error.colno}")
+            except UnicodeDecodeError:
+                record = _NotJson("the line is not UTF-8")
+            except RecursionError:
+                record = _NotJson(_TOO_DEEP)
+            else:
+                # Only a line with that many brackets can nest too deep: a C-speed count.
+                brackets = raw.count(b"[") + raw.count(b"{")
+                if brackets > MAX_NESTING and _deeper_than(record, MAX_NESTING):
+                    record = _NotJson(_TOO_DEEP)
+        if total > MAX_HISTORY_BYTES:
+            raise HistoryError([Problem(source, None, _TOO_LARGE)])
+        yield number, record
+
+
+_TOO_DEEP = f"nested deeper than {MAX_NESTING} levels"
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether arrays and objects nest more than ``limit`` levels in ``value`` (no recursion:
+    the value may be nested as deep as the decoder allowed)."""
+    stack = [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, list | dict):
+            if level > limit:
+                return True
+            stack.extend((child, level + 1) for child in _children(node))
+    return False
+
+
+def _children(node: list[Any] | dict[str, Any]) -> Iterable[Any]:
+    return node.values() if isinstance(node, dict) else node
+
+
+@dataclass(frozen=True, slots=True)
+class _TooLong:
+    """A line longer than MAX_LINE_BYTES, skipped without being read whole."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +299,12 @@ def _valid(record: Any, line: int, problems: _Problems) -> bool:
     """Report what is wrong with one record on its own; True when nothing is."""
     if isinstance(record, _NotJson):
         problems.add(line, f"not valid JSON: {record.reason} (one JSON object per line)")
+        return False
+    if isinstance(record, _TooLong):
+        size = f"{MAX_LINE_BYTES // _MIB} MiB"
+        problems.add(
+            line, f"the line is longer than {size} (one JSON object of at most {size} per line)"
+        )
         return False
     if not (type(record) is dict or isinstance(record, Mapping)):
         problems.add(

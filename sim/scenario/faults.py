@@ -14,6 +14,8 @@ mix names and roles; it means all of them.
 from __future__ import annotations
 
 import difflib
+import typing
+from collections.abc import Iterable
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
@@ -84,11 +86,17 @@ class _Strict(BaseModel):
 
 class _Timed(_Strict):
     kind: ClassVar[str]
-    at: Duration
+    at: Duration = Field(description="when the fault fires, from the start of the run")
 
 
 class _Undoable(_Timed):
-    for_: Duration | None = Field(default=None, alias="for")
+    for_: Duration | None = Field(
+        default=None,
+        alias="for",
+        description="undo the fault this long after it fired (crash: restart, pause: resume, "
+        "partition, cut, isolate: the links come back, loss, duplicate, delay, clock: the "
+        "previous setting); restart, heal and nemesis take none",
+    )
 
 
 class _Once(_Timed):
@@ -113,14 +121,19 @@ class CrashFault(_Undoable):
     durable state is kept. ``for`` restarts the nodes this fault crashed."""
 
     kind = "crash"
-    crash: Target
+    crash: Target = Field(
+        description="crash these nodes: volatile state, timers and queued work are lost, "
+        "durable state kept"
+    )
 
 
 class RestartFault(_Once):
     """``{at: 6s, restart: crashed}``: crashed nodes come back with their durable state."""
 
     kind = "restart"
-    restart: Target
+    restart: Target = Field(
+        description="bring these crashed nodes back with their durable state, e.g. `crashed`"
+    )
 
 
 class PauseFault(_Undoable):
@@ -128,7 +141,10 @@ class PauseFault(_Undoable):
     and keeps every state; what arrived meanwhile is handled, in order, when it resumes."""
 
     kind = "pause"
-    pause: Target
+    pause: Target = Field(
+        description="these nodes handle nothing and keep every state (a GC pause); what "
+        "arrived meanwhile is handled in order when they resume"
+    )
 
 
 class PartitionFault(_Undoable):
@@ -137,33 +153,38 @@ class PartitionFault(_Undoable):
     ``partition: leader`` cuts the leader from the rest; a new partition replaces the old."""
 
     kind = "partition"
-    partition: Annotated[list[Target], Field(min_length=1), BeforeValidator(_one_or_many)]
+    partition: Annotated[list[Target], Field(min_length=1), BeforeValidator(_one_or_many)] = Field(
+        description="groups (each a target) cut from each other both ways; nodes in no "
+        "group form one more; a new partition replaces the old"
+    )
 
 
 class CutLinks(_Strict):
-    src: Target = Field(alias="from")
-    dst: Target = Field(alias="to")
+    src: Target = Field(alias="from", description="the nodes whose messages are dropped")
+    dst: Target = Field(alias="to", description="the nodes those messages were going to")
 
 
 class CutFault(_Undoable):
     """``{at: 1s, cut: {from: n1, to: n2}}``: messages from n1 to n2 are dropped (one way)."""
 
     kind = "cut"
-    cut: CutLinks
+    cut: CutLinks = Field(description="drop the messages from `from` to `to` (one way)")
 
 
 class IsolateFault(_Undoable):
     """``{at: 1s, isolate: leader, for: 2s}``: the target is cut off from every other node."""
 
     kind = "isolate"
-    isolate: Target
+    isolate: Target = Field(description="cut these nodes off from every other node")
 
 
 class HealFault(_Once):
     """``{at: 4s, heal: true}``: every partition, isolation and cut is lifted."""
 
     kind = "heal"
-    heal: Literal[True]
+    heal: Literal[True] = Field(
+        description="`true`: lift every partition, isolation and cut at once"
+    )
 
 
 class LossFault(_Undoable):
@@ -171,14 +192,18 @@ class LossFault(_Undoable):
     probability (instead of its configured one)."""
 
     kind = "loss"
-    loss: Probability
+    loss: Probability = Field(
+        description="every node-to-node link drops messages with this probability instead"
+    )
 
 
 class DuplicateFault(_Undoable):
     """``{at: 1s, duplicate: 0.5}``: every link delivers a message twice with this probability."""
 
     kind = "duplicate"
-    duplicate: Probability
+    duplicate: Probability = Field(
+        description="every link delivers a message twice with this probability instead"
+    )
 
 
 def _extra_only(value: Any) -> Any:
@@ -194,10 +219,14 @@ class DelayLinks(_Strict):
     """Extra latency on the links from each ``from`` node to each ``to`` node (default: every
     node on a side left out), and back too if ``symmetric``."""
 
-    extra: Duration
-    src: Target | None = Field(default=None, alias="from")
-    dst: Target | None = Field(default=None, alias="to")
-    symmetric: bool = False
+    extra: Duration = Field(description="latency added to each message on these links")
+    src: Target | None = Field(
+        default=None, alias="from", description="the sending nodes (default: every node)"
+    )
+    dst: Target | None = Field(
+        default=None, alias="to", description="the receiving nodes (default: every node)"
+    )
+    symmetric: bool = Field(default=False, description="also the links back, from `to` to `from`")
 
 
 class DelayFault(_Undoable):
@@ -210,12 +239,15 @@ class DelayFault(_Undoable):
         DelayLinks,
         BeforeValidator(_extra_only),
         Field(json_schema_extra=_or_duration),
-    ]
+    ] = Field(description="extra latency: a duration for every link, or a mapping for some")
 
 
 class ClockSkew(_Strict):
-    node: Target
-    factor: Annotated[float, Field(gt=0.0, le=1000.0)]
+    node: Target = Field(description="the nodes whose timers are skewed")
+    factor: Annotated[float, Field(gt=0.0, le=1000.0)] = Field(
+        description="how fast their timers run: 2.0 fires timeouts in half the time, 0.5 in "
+        "twice the time"
+    )
 
 
 class ClockFault(_Undoable):
@@ -223,16 +255,22 @@ class ClockFault(_Undoable):
     fire in half the time); 0.5 runs them at half speed. Timers set from then on are affected."""
 
     kind = "clock"
-    clock: ClockSkew
+    clock: ClockSkew = Field(description="skew the timers set from now on")
 
 
 class NemesisSpec(_Strict):
-    kinds: Annotated[list[NemesisKind], Field(min_length=1)]
-    every: Annotated[Duration, Field(gt=0.0)]
-    for_: Duration | None = Field(default=None, alias="for")
-    stop: Duration | None = None
+    kinds: Annotated[list[NemesisKind], Field(min_length=1)] = Field(
+        description="the kinds to draw from, uniformly: " + ", ".join(typing.get_args(NemesisKind))
+    )
+    every: Annotated[Duration, Field(gt=0.0)] = Field(description="how often a fault strikes")
+    for_: Duration | None = Field(
+        default=None, alias="for", description="how long each fault lasts (default: every / 2)"
+    )
+    stop: Duration | None = Field(
+        default=None, description="when the nemesis ends (default: the end)"
+    )
     target: Target | None = Field(
-        None,
+        default=None,
         description="whom crash, pause and isolate strike, e.g. `leader` (default: `random`, "
         "one random live node)",
     )
@@ -250,7 +288,9 @@ class NemesisFault(_Once):
 
     kind = "nemesis"
     at: Duration = 0.0
-    nemesis: NemesisSpec
+    nemesis: NemesisSpec = Field(
+        description="random faults drawn from the seed alone, from `at` until `stop`"
+    )
 
 
 def _tag(kind: str) -> str:
@@ -296,18 +336,21 @@ Fault = Annotated[
 
 
 def check_fault_names(
-    faults: list[Any], nodes: tuple[str, ...], duration: float
+    faults: Iterable[tuple[int, Any]], nodes: tuple[str, ...] | None, duration: float | None
 ) -> list[tuple[Path, str]]:
     """Problems no single field shows: unknown node names, overlapping partition groups, faults
-    that would fire after the run ends. Returns (data path, message) pairs."""
+    that would fire after the run ends. ``faults`` are the valid entries with their index in the
+    file; ``nodes`` or ``duration`` is None when it is itself invalid, and the checks that need
+    it are skipped. Returns (data path, message) pairs."""
     problems: list[tuple[Path, str]] = []
-    for i, fault in enumerate(faults):
+    for i, fault in faults:
         base: Path = ("faults", i)
-        for path, names in _targets(fault):
-            problems += _unknown_names((*base, *path), names, nodes)
+        if nodes is not None:
+            for path, names in _targets(fault):
+                problems += _unknown_names((*base, *path), names, nodes)
         if isinstance(fault, PartitionFault):
             problems += _overlaps((*base, "partition"), fault.partition)
-        if fault.at >= duration:
+        if duration is not None and fault.at >= duration:
             problems.append(
                 (
                     (*base, "at"),

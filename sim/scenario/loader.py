@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import difflib
+import sys
 import types
 import typing
 from pathlib import Path as FsPath
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
-from sim.protocols.registry import get_protocol, protocol_names
+from sim.protocols.registry import get_protocol, protocol_problem
+from sim.scenario.crosschecks import Parts, cross_checks, validate_keys
 from sim.scenario.errors import Problem, ScenarioError
-from sim.scenario.faults import check_fault_names
 from sim.scenario.model import LATENCY_TAGS, Scenario
 from sim.scenario.overrides import apply_overrides
 from sim.scenario.sweep import apply_point
 from sim.scenario.yaml_positions import KEY_MARK, Path, YamlProblem, load_with_positions
 
-MAX_BYTES = 10 * 1024 * 1024
+MAX_BYTES = 10 * 1024 * 1024  # a scenario is a few KiB; anything this size is not one
 
 
 def load_scenario(
@@ -53,8 +55,17 @@ def load_scenario(
     locate = _Locator(name, positions, origins)
     scenario = validate_data(data, locate, problems)
     if problems or scenario is None:
-        raise ScenarioError(problems)
+        raise ScenarioError(sorted(problems, key=_reading_order))
     return scenario
+
+
+def _reading_order(problem: Problem) -> tuple[int, int]:
+    """File problems by line and column; those without a line (--set) after them, in the order
+    found (the sort is stable)."""
+    parts = problem.where.rsplit(":", 2)
+    if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+        return int(parts[1]), int(parts[2])
+    return sys.maxsize, 0
 
 
 def scenario_from_dict(data: dict[str, Any], where: str = "<scenario>") -> Scenario:
@@ -71,12 +82,17 @@ def _read_text(path: FsPath, name: str) -> str:
         raise ScenarioError([Problem(name, "", "no such file")])
     if path.is_dir():
         raise ScenarioError([Problem(name, "", "is a directory, not a scenario file")])
+    too_large = ScenarioError([Problem(name, "", f"larger than {MAX_BYTES // 2**20} MiB")])
     try:
-        raw = path.read_bytes()
+        if path.stat().st_size > MAX_BYTES:
+            raise too_large
+        # A device or pipe has no size to trust: read one byte past the limit, never more.
+        with path.open("rb") as file:
+            raw = file.read(MAX_BYTES + 1)
     except OSError as err:
         raise ScenarioError([Problem(name, "", f"cannot read: {err.strerror}")]) from None
     if len(raw) > MAX_BYTES:
-        raise ScenarioError([Problem(name, "", f"larger than {MAX_BYTES // 2**20} MiB")])
+        raise too_large
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -125,23 +141,20 @@ def _kind(value: Any) -> str:
 def validate_data(
     data: dict[str, Any], locate: _Locator, problems: list[Problem]
 ) -> Scenario | None:
-    """Validate in two layers: the file's shape, then what depends on its values (protocol
-    parameters, node names). Appends to ``problems``; returns the Scenario when it is valid."""
+    """Validate the file's shape, then what depends on its values (protocol parameters, node
+    names, faults against the run), the latter on every part that is valid on its own even when
+    others are not. Appends to ``problems``; returns the Scenario when it is valid."""
     try:
-        scenario = Scenario.model_validate(data)
+        scenario: Scenario | None = Scenario.model_validate(data)
     except ValidationError as err:
-        problems += _problems_from(err, data, locate, Scenario, ())
-        _check_protocol_name(data, locate, problems)
-        return None
-    problems += _check_protocol(scenario, data, locate)
-    problems += _check_names(scenario, locate)
+        problems += _problems_from(err.errors(include_url=False), data, locate, Scenario, ())
+        scenario = None
+    parts = Parts.of(scenario) if scenario is not None else Parts.salvage(data)
+    problems += _check_protocol(parts, data, locate)
     problems += [
-        Problem(locate(path), _dotted(path), message)
-        for path, message in check_fault_names(
-            scenario.faults, scenario.cluster.node_names, scenario.duration
-        )
+        Problem(locate(path), _dotted(path), message) for path, message in cross_checks(parts)
     ]
-    if problems:
+    if problems or scenario is None:
         return None
     if scenario.sweep is not None:
         problems += _check_sweep(scenario, data, locate)
@@ -186,76 +199,31 @@ class _Nowhere(_Locator):
         super().__init__("", {}, {})
 
 
-def _check_protocol_name(data: dict[str, Any], locate: _Locator, problems: list[Problem]) -> None:
-    cluster = data.get("cluster")
-    protocol = cluster.get("protocol") if isinstance(cluster, dict) else None
-    if isinstance(protocol, str) and protocol not in protocol_names():
-        path: Path = ("cluster", "protocol")
-        problems.append(Problem(locate(path), "cluster.protocol", _unknown_protocol(protocol)))
-
-
-def _unknown_protocol(name: str) -> str:
-    known = protocol_names()
-    near = difflib.get_close_matches(name, known, n=1)
-    hint = f"; did you mean `{near[0]}`?" if near else ""
-    return f"unknown protocol {name!r} (known: {', '.join(known)}){hint}"
-
-
-def _check_protocol(scenario: Scenario, data: dict[str, Any], locate: _Locator) -> list[Problem]:
-    name = scenario.cluster.protocol
-    if name not in protocol_names():
-        return [
-            Problem(locate(("cluster", "protocol")), "cluster.protocol", _unknown_protocol(name))
-        ]
+def _check_protocol(parts: Parts, data: dict[str, Any], locate: _Locator) -> list[Problem]:
+    """The parameters against the protocol's model, every key that is wrong at once; then, if
+    they are valid, against the cluster (the protocol's ``check_cluster`` hook)."""
+    cluster = parts.cluster
+    if not cluster.valid("protocol"):
+        return []
+    name = cluster.value.protocol
+    if (problem := protocol_problem(name)) is not None:  # unknown, or not importable
+        return [Problem(locate(("cluster", "protocol")), "cluster.protocol", problem)]
+    if not cluster.valid("params"):
+        return []
     params_model = get_protocol(name).Params
-    try:
-        params_model.model_validate(scenario.cluster.params)
-    except ValidationError as err:
-        raw = data.get("cluster", {}).get("params", {})
-        return _problems_from(err, raw, locate, params_model, ("cluster", "params"))
-    return []
-
-
-def _check_names(scenario: Scenario, locate: _Locator) -> list[Problem]:
-    """Every node name the file mentions must be a node of the cluster."""
-    nodes = set(scenario.cluster.node_names)
-    problems = []
-    for i, link in enumerate(scenario.network.links):
-        for side, names in (("from", link.src), ("to", link.dst)):
-            for j, node in enumerate(names):
-                if node not in nodes:
-                    path: Path = (
-                        ("network", "links", i, side, j)
-                        if len(names) > 1
-                        else ("network", "links", i, side)
-                    )
-                    problems.append(
-                        Problem(locate(path), _dotted(path), _unknown_node(node, nodes))
-                    )
-    target = scenario.workload.target
-    if target not in ("leader", "any") and target not in nodes:
-        problems.append(
-            Problem(
-                locate(("workload", "target")),
-                "workload.target",
-                _unknown_node(target, nodes, extra=("leader", "any")),
-            )
-        )
+    prefix: Path = ("cluster", "params")
+    params, _, errors = validate_keys(params_model, cluster.value.params)
+    raw = data.get("cluster", {}).get("params", {})
+    problems = _problems_from(errors, raw, locate, params_model, prefix)
+    nodes = parts.nodes
+    # A protocol's parameters may say which settings cannot work on these nodes (the model
+    # alone does not know the cluster): `check_cluster(nodes) -> [(parameter, message)]`.
+    check_cluster = getattr(params, "check_cluster", None)
+    if not errors and check_cluster is not None and nodes is not None:
+        for key, message in check_cluster(nodes):
+            path = (*prefix, key) if key else prefix
+            problems.append(Problem(locate(path), _dotted(path), message))
     return problems
-
-
-def _unknown_node(name: str, nodes: set[str], extra: tuple[str, ...] = ()) -> str:
-    allowed = [*extra, *sorted(nodes, key=_natural)]
-    near = difflib.get_close_matches(name, allowed, n=1)
-    hint = f"; did you mean `{near[0]}`?" if near else ""
-    shown = ", ".join(allowed[:12]) + (", ..." if len(allowed) > 12 else "")
-    return f"unknown node {name!r} (allowed: {shown}){hint}"
-
-
-def _natural(name: str) -> tuple[str, int]:
-    stem = name.rstrip("0123456789")
-    digits = name[len(stem) :]
-    return stem, int(digits) if digits else -1
 
 
 def _resolve_params(scenario: Scenario) -> Scenario:
@@ -270,10 +238,10 @@ def _resolve_params(scenario: Scenario) -> Scenario:
 
 
 def _problems_from(
-    err: ValidationError, data: Any, locate: _Locator, model: type[BaseModel], prefix: Path
+    errors: list[ErrorDetails], data: Any, locate: _Locator, model: type[BaseModel], prefix: Path
 ) -> list[Problem]:
     merged: dict[tuple[Path, bool], list[str]] = {}
-    for error in err.errors(include_url=False):
+    for error in errors:
         path = _data_path(error["loc"], data)
         message = _message(error, path, data, model)
         # Unknown keys and invalid keys point at the key; everything else at the value.

@@ -33,11 +33,15 @@ class Strict(BaseModel):
 
 
 class Constant(Strict):
+    """always exactly `value`"""
+
     dist: Literal["constant"] = "constant"
     value: Duration
 
 
 class Uniform(Strict):
+    """uniformly between `low` and `high`"""
+
     dist: Literal["uniform"]
     low: Duration
     high: Duration
@@ -50,29 +54,39 @@ class Uniform(Strict):
 
 
 class Normal(Strict):
+    """normal with `mean` and standard deviation `std`, redrawn below 0"""
+
     dist: Literal["normal"]
     mean: Duration
     std: Duration
 
 
 class LogNormal(Strict):
+    """log-normal: `median`, and `sigma` the standard deviation of its logarithm (a tail)"""
+
     dist: Literal["lognormal"]
     median: Duration
     sigma: Annotated[float, Field(ge=0.0, le=10.0)]
 
 
 class Exponential(Strict):
+    """exponential with `mean` (memoryless)"""
+
     dist: Literal["exponential"]
     mean: Duration
 
 
 class Pareto(Strict):
+    """Pareto from `scale` (the minimum) with tail index `shape` (smaller: heavier tail)"""
+
     dist: Literal["pareto"]
     scale: Duration
     shape: Annotated[float, Field(gt=0.0)]
 
 
 class Empirical(Strict):
+    """one of `samples`, drawn uniformly (measured latencies)"""
+
     dist: Literal["empirical"]
     samples: Annotated[list[Duration], Field(min_length=1)]
 
@@ -113,12 +127,20 @@ class Link(Strict):
     """An override for the links from ``from`` to each of ``to`` (and back if symmetric)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-    src: list[NodeName] = Field(alias="from")
-    dst: list[NodeName] = Field(alias="to")
-    latency: Latency | None = None
-    loss: Probability | None = None
-    duplicate: Probability | None = None
-    symmetric: bool = False
+    src: list[NodeName] = Field(alias="from", description="the sending nodes: a name or a list")
+    dst: list[NodeName] = Field(alias="to", description="the receiving nodes: a name or a list")
+    latency: Latency | None = Field(
+        default=None, description="instead of network.latency on these links"
+    )
+    loss: Probability | None = Field(
+        default=None, description="instead of network.loss on these links"
+    )
+    duplicate: Probability | None = Field(
+        default=None, description="instead of network.duplicate on these links"
+    )
+    symmetric: bool = Field(
+        default=False, description="also the links back, from each `to` to `from`"
+    )
 
     @field_validator("src", "dst", mode="before")
     @classmethod
@@ -137,11 +159,20 @@ class Link(Strict):
 class Cluster(Strict):
     nodes: (
         Annotated[int, Field(ge=1, le=10_000)] | Annotated[list[NodeName], Field(min_length=1)]
-    ) = 3
-    protocol: str = "seed"
-    params: dict[str, Any] = Field(default_factory=dict)
-    processing: Duration = 0.0
-    disk_write: Duration = 0.0
+    ) = Field(default=3, description="a count (nodes named n1..nN) or a list of names")
+    protocol: str = Field(
+        default="seed", description="what every node runs (`quorumsim protocols`)"
+    )
+    params: dict[str, Any] = Field(
+        default_factory=dict,
+        description="the protocol's parameters (see Protocol parameters below)",
+    )
+    processing: Duration = Field(
+        default=0.0, description="CPU time a node spends per message it handles (a queue forms)"
+    )
+    disk_write: Duration = Field(
+        default=0.0, description="latency of a durable write before a node may answer"
+    )
 
     @property
     def node_names(self) -> tuple[str, ...]:
@@ -164,12 +195,27 @@ class Cluster(Strict):
 
 
 class Network(Strict):
-    latency: Latency = Field(default_factory=lambda: Constant(value=1.0))
-    client_latency: Latency = Field(default_factory=lambda: Constant(value=0.0))
-    loss: Probability = 0.0
-    duplicate: Probability = 0.0
-    ordering: Literal["unordered", "fifo"] = "unordered"
-    links: list[Link] = Field(default_factory=list)
+    latency: Latency = Field(
+        default_factory=lambda: Constant(value=1.0),
+        description="delay of each node-to-node message (see Latency distributions below)",
+    )
+    client_latency: Latency = Field(
+        default_factory=lambda: Constant(value=0.0),
+        description="delay of each message between a client and a node",
+    )
+    loss: Probability = Field(
+        default=0.0, description="probability a node-to-node message is dropped"
+    )
+    duplicate: Probability = Field(
+        default=0.0, description="probability a message is delivered twice"
+    )
+    ordering: Literal["unordered", "fifo"] = Field(
+        default="unordered",
+        description="unordered: each message its own delay; fifo: per-link order, like TCP",
+    )
+    links: list[Link] = Field(
+        default_factory=list, description="overrides for some links, applied in order"
+    )
 
     @field_validator("latency", "client_latency", mode="before")
     @classmethod
@@ -182,16 +228,41 @@ def _writes_only() -> dict[OpKind, float]:
 
 
 class Workload(Strict):
-    clients: Annotated[int, Field(ge=0, le=100_000)] = 1
-    mode: Literal["closed", "open"] = "closed"
-    rate: Rate = 100.0
-    think: Duration = 0.0
-    ops: Annotated[int, Field(ge=0)] | None = None
-    mix: dict[OpKind, Annotated[float, Field(ge=0.0)]] = Field(default_factory=_writes_only)
-    keys: Annotated[int, Field(ge=1, le=1_000_000)] = 1
-    target: str = "leader"
-    timeout: Duration = 1000.0
-    start: Duration = 0.0
+    clients: Annotated[int, Field(ge=0, le=100_000)] = Field(
+        default=1, description="how many clients (0: no workload, e.g. for election experiments)"
+    )
+    mode: Literal["closed", "open"] = Field(
+        default="closed",
+        description="closed: each client waits for its reply (and `think`) before the next "
+        "operation; open: Poisson arrivals at `rate`",
+    )
+    rate: Rate = Field(
+        default=100.0, description="open mode: arrivals per second, all clients together"
+    )
+    think: Duration = Field(
+        default=0.0,
+        description="closed mode: a client's pause between a reply and its next operation",
+    )
+    ops: Annotated[int, Field(ge=0)] | None = Field(
+        default=None,
+        description="stop issuing after this many operations in all (default: no limit)",
+    )
+    mix: dict[OpKind, Annotated[float, Field(ge=0.0)]] = Field(
+        default_factory=_writes_only,
+        description="relative weights of the operations on the key-value store: write, read, cas",
+    )
+    keys: Annotated[int, Field(ge=1, le=1_000_000)] = Field(
+        default=1, description="how many keys (k1..kN) operations choose from, uniformly"
+    )
+    target: str = Field(
+        default="leader",
+        description="where a client sends: leader (the node it believes leads, redirected as "
+        "it learns), any (a random node), or a node name",
+    )
+    timeout: Duration = Field(
+        default=1000.0, description="a client gives up after this long; the outcome is unknown"
+    )
+    start: Duration = Field(default=0.0, description="when clients begin")
 
     @field_validator("mix")
     @classmethod
@@ -209,13 +280,29 @@ class Workload(Strict):
 
 
 class Checks(Strict):
-    safety: bool = True
-    linearizable: bool = False
-    expect: Literal["safe", "unsafe"] = "safe"
+    safety: bool = Field(
+        default=True, description="check that the replicas agree on what they decided"
+    )
+    linearizable: bool = Field(
+        default=False, description="check the client history for linearizability"
+    )
+    expect: Literal["safe", "unsafe"] = Field(
+        default="safe",
+        description="the safety result the run must show, else exit 1 (unsafe: a teaching "
+        "scenario that must show a violation)",
+    )
     # Liveness is reported beside safety, never mixed into `expect`: a teaching scenario may be
     # unsafe and live, or safe and stalled.
-    live: bool = False  # a stall longer than max_stall, or no completed operation, fails the run
-    max_stall: Duration = 1000.0  # longest wait with operations pending and none completing
+    live: bool = Field(
+        default=False,
+        description="a stall longer than max_stall, or no completed operation, fails the run "
+        "with exit 1",
+    )
+    max_stall: Duration = Field(
+        default=1000.0,
+        description="the longest time with operations pending and none completing before the "
+        "run warns; default 1s",
+    )
 
     @field_validator("max_stall")
     @classmethod
@@ -226,16 +313,28 @@ class Checks(Strict):
 
 
 class Output(Strict):
-    trace: bool = False
+    trace: bool = Field(
+        default=False, description="write trace.jsonl (every send, delivery, drop, timer, decision)"
+    )
 
 
 _DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$")
 
 
 class Sweep(Strict):
-    grid: dict[str, list[Any]] = Field(default_factory=dict)
-    zip: dict[str, list[Any]] = Field(default_factory=dict)
-    seeds: Annotated[int, Field(ge=1, le=100_000)] = 1
+    grid: dict[str, list[Any]] = Field(
+        default_factory=dict,
+        description="dotted key -> values, e.g. `cluster.nodes: [3, 5]`; each combination is a "
+        "point",
+    )
+    zip: dict[str, list[Any]] = Field(
+        default_factory=dict,
+        description="dotted key -> values taken together: the i-th value of every key makes one "
+        "row, run with each grid combination",
+    )
+    seeds: Annotated[int, Field(ge=1, le=100_000)] = Field(
+        default=1, description="runs per point, their seeds derived from `seed`"
+    )
 
     @field_validator("grid", "zip")
     @classmethod
@@ -258,17 +357,31 @@ class Sweep(Strict):
 class Scenario(Strict):
     """A whole scenario file, every default filled in."""
 
-    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=100)]
-    description: str = ""
-    seed: Annotated[int, Field(ge=0, lt=2**63)] = 1
-    duration: Duration = 10_000.0
-    cluster: Cluster = Field(default_factory=Cluster)
-    network: Network = Field(default_factory=Network)
-    workload: Workload = Field(default_factory=Workload)
-    faults: list[Fault] = Field(default_factory=list)
-    checks: Checks = Field(default_factory=Checks)
-    sweep: Sweep | None = None
-    output: Output = Field(default_factory=Output)
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=100)] = Field(
+        description="names the run's directory, results/<name>/"
+    )
+    description: str = Field(default="", description="free text for people reading the file")
+    seed: Annotated[int, Field(ge=0, lt=2**63)] = Field(
+        default=1, description="the whole run is a function of the file and this seed"
+    )
+    duration: Duration = Field(default=10_000.0, description="simulated time the run lasts")
+    cluster: Cluster = Field(
+        default_factory=Cluster, description="the nodes and the protocol they run"
+    )
+    network: Network = Field(
+        default_factory=Network, description="how messages travel between nodes"
+    )
+    workload: Workload = Field(
+        default_factory=Workload, description="the clients and the operations they issue"
+    )
+    faults: list[Fault] = Field(
+        default_factory=list, description="faults at simulated times (see Faults below)"
+    )
+    checks: Checks = Field(default_factory=Checks, description="what the run checks")
+    sweep: Sweep | None = Field(
+        default=None, description="values to run the scenario over, for `quorumsim sweep`"
+    )
+    output: Output = Field(default_factory=Output, description="optional files a run writes")
 
     @field_validator("duration")
     @classmethod

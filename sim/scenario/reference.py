@@ -18,8 +18,11 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from sim.protocols.registry import get_protocol, protocol_names
+from sim.scenario.faults import ROLES, CrashFault, Fault
+from sim.scenario.loader import MAX_BYTES
 from sim.scenario.model import Constant, Latency, Scenario
 from sim.scenario.schema import scenario_schema
+from sim.scenario.yaml_positions import MAX_DEPTH, MAX_NODES
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -32,6 +35,8 @@ def _field_type(field: FieldInfo) -> str:
 def _unit(metadata: Any) -> str | None:
     """duration, rate or probability, from a field's validators and bounds."""
     text = " ".join(repr(m) for m in metadata)
+    if "a node name, a list of names, or a role" in text:  # the schema of faults.Target
+        return "target"
     if "parse_duration" in text:
         return "duration"
     if "parse_rate" in text:
@@ -61,7 +66,7 @@ def _type_name(annotation: Any) -> str:
     if origin is typing.Annotated:
         return _unit(args[1:]) or _type_name(args[0])
     if origin is typing.Literal:
-        return " \\| ".join(f"`{a}`" for a in args)
+        return " \\| ".join(f"`{json.dumps(a) if isinstance(a, bool) else a}`" for a in args)
     if origin in (typing.Union, types.UnionType):
         if _is_latency(annotation):
             return "latency"
@@ -115,9 +120,13 @@ def _nested_model(annotation: Any) -> tuple[str, type[BaseModel]] | None:
     return None
 
 
-def _rows(model: type[BaseModel], prefix: str) -> list[str]:
+def _rows(model: type[BaseModel], prefix: str, only: set[str] | None = None) -> list[str]:
+    """A row per field of ``model`` (or of the fields named in ``only``), then the rows of the
+    models they hold."""
     rows, nested = [], []
     for name, field in model.model_fields.items():
+        if only is not None and name not in only:
+            continue
         key = f"{prefix}{field.alias or name}"
         description = (field.description or "").replace("\n", " ").replace("|", "\\|")
         kind = "latency" if _is_latency(field.annotation) else _field_type(field)
@@ -132,6 +141,30 @@ def _rows(model: type[BaseModel], prefix: str) -> list[str]:
 
 def _table(rows: list[str]) -> str:
     return "\n".join(["| key | type | default | meaning |", "|---|---|---|---|", *rows])
+
+
+def _fault_section() -> str:
+    """The keys every fault entry may have (`at`, `for`), then each kind's own."""
+    timing = CrashFault.model_fields  # `at` and `for` as every fault that can be undone has them
+    at, undo = timing["at"], timing["for_"]
+    rows = [
+        f"| `faults[].at` | duration | required (nemesis: `0.0`) | {at.description} |",
+        f"| `faults[].for` | duration or none | `null` | {undo.description} |",
+    ]
+    for variant in typing.get_args(typing.get_args(Fault)[0]):
+        model = typing.get_args(variant)[0]
+        rows += _rows(model, "faults[].", only={model.kind})
+    return "\n".join(
+        [
+            "## Faults",
+            "",
+            "Each entry of `faults:` has `at:` and one kind key, e.g. `{at: 5s, crash: leader, "
+            "for: 1s}`. A `target` is a node name, a list of names, or a role resolved when the "
+            f"fault fires: {', '.join(f'`{r}`' for r in ROLES)}.",
+            "",
+            _table(rows),
+        ]
+    )
 
 
 def _latency_section() -> str:
@@ -160,10 +193,14 @@ def render_reference() -> str:
         "`python -m sim.scenario.reference`; a test fails when this page is stale.",
         "Durations are `250us`, `5ms`, `1.5s`, `2m` or bare milliseconds; rates `100/s` or a",
         "bare number per second; probabilities numbers in [0, 1].",
+        f"A file is at most {MAX_BYTES // 2**20} MiB and {MAX_NODES} keys and values (each alias",
+        f"counted as the values it repeats), nested at most {MAX_DEPTH} levels.",
         "",
         "## Keys",
         "",
         _table(_rows(Scenario, "")),
+        "",
+        _fault_section(),
         "",
         _latency_section(),
         "",

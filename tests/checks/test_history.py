@@ -10,6 +10,9 @@ from typing import Any
 import pytest
 
 from sim.checks.history import (
+    MAX_HISTORY_BYTES,
+    MAX_LINE_BYTES,
+    MAX_NESTING,
     MAX_PROBLEMS,
     HistoryError,
     Operation,
@@ -156,3 +159,106 @@ def test_operations_from_a_valid_history() -> None:
         Operation(2, "cas", "x", [1, 2], None, 1.0, math.inf, "info", 2, None),
         Operation(3, "read", "x", None, None, 7.0, math.inf, "info", 8, None),
     ]
+
+
+def test_line_longer_than_the_limit_is_named_and_skipped(tmp_path: Path) -> None:
+    """A line over MAX_LINE_BYTES is reported at its number; the lines after it are still read."""
+    long_line = json.dumps({**WRITE, "value": "v" * MAX_LINE_BYTES})
+    path = write_lines(tmp_path, [WRITE, long_line, {**WRITE_OK, "f": "append"}])
+    with pytest.raises(HistoryError) as raised:
+        read_history(path)
+    [long, bad_f] = raised.value.problems
+    assert str(long) == (
+        f"{path}:2: the line is longer than {MAX_LINE_BYTES // 2**20} MiB "
+        f"(one JSON object of at most {MAX_LINE_BYTES // 2**20} MiB per line)"
+    )
+    assert bad_f.line == 3
+
+
+def test_a_line_of_exactly_the_limit_is_read(tmp_path: Path) -> None:
+    """The limit is inclusive: a line of MAX_LINE_BYTES bytes (and its newline) is read."""
+    record = json.dumps({**WRITE, "value": ""})
+    padded = record[:-1] + " " * (MAX_LINE_BYTES - len(record)) + "}"
+    assert len(padded) == MAX_LINE_BYTES
+    path = write_lines(tmp_path, [padded, WRITE_OK])
+    [op] = read_history(path)
+    assert op.value == ""
+
+
+def test_long_line_is_never_held_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading a line far over the limit asks the file for bounded pieces only."""
+    path = write_lines(tmp_path, ["[" + "1," * (2 * MAX_LINE_BYTES) + "1]", WRITE])
+    asked: list[int] = []
+    real_open = open
+
+    class Spy:
+        def __init__(self, file: Any) -> None:
+            self.file = file
+
+        def readline(self, size: int = -1) -> bytes:
+            asked.append(size)
+            return self.file.readline(size)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.file, name)
+
+        def __enter__(self) -> Spy:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.file.close()
+
+    monkeypatch.setattr("builtins.open", lambda *a, **k: Spy(real_open(*a, **k)))
+    with pytest.raises(HistoryError, match=r":1: the line is longer than"):
+        read_history(path)
+    assert asked and all(0 < size <= MAX_LINE_BYTES + 1 for size in asked)
+
+
+def test_file_over_the_size_limit_is_refused_unread(tmp_path: Path) -> None:
+    """A history one byte over MAX_HISTORY_BYTES (sparse) is refused by its size alone."""
+    path = tmp_path / "history.jsonl"
+    with path.open("wb") as file:
+        file.truncate(MAX_HISTORY_BYTES + 1)
+    with pytest.raises(HistoryError) as raised:
+        read_history(path)
+    assert str(raised.value) == (
+        f"{path}: larger than {MAX_HISTORY_BYTES // 2**20} MiB "
+        f"(a history file is at most {MAX_HISTORY_BYTES // 2**20} MiB)"
+    )
+
+
+@pytest.mark.parametrize("depth", [MAX_NESTING + 1, 900, 100_000])
+def test_deeply_nested_json_is_a_bad_line(tmp_path: Path, depth: int) -> None:
+    """Arrays nested deeper than MAX_NESTING are a bad line, not a RecursionError (in the
+    decoder beyond ~1000 levels, in the checker below that)."""
+    deep = "[" * depth + "]" * depth
+    path = write_lines(tmp_path, [json.dumps(WRITE).replace('"value": 1', f'"value": {deep}')])
+    with pytest.raises(HistoryError) as raised:
+        read_history(path)
+    [problem] = raised.value.problems
+    assert str(problem) == (
+        f"{path}:1: not valid JSON: nested deeper than {MAX_NESTING} levels "
+        "(one JSON object per line)"
+    )
+
+
+def test_nesting_up_to_the_limit_is_read(tmp_path: Path) -> None:
+    """A value nested exactly MAX_NESTING - 1 levels inside its line's object is accepted."""
+    depth = MAX_NESTING - 1
+    deep = "[" * depth + "]" * depth
+    path = write_lines(tmp_path, [json.dumps(WRITE).replace('"value": 1', f'"value": {deep}')])
+    [op] = read_history(path)
+    assert json.dumps(op.value) == deep
+
+
+def test_check_command_exits_2_on_deep_nesting(tmp_path: Path) -> None:
+    """`quorumsim check` on 100 000 nested arrays: exit 2 with FILE:LINE, no traceback."""
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    path = write_lines(tmp_path, [json.dumps(WRITE), "[" * 100_000])
+    result = CliRunner().invoke(app, ["check", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"{path}:2: not valid JSON: nested deeper than")
+    assert "Traceback" not in result.stderr + result.stdout

@@ -184,6 +184,26 @@ CASES = [
         "name: x\ncluster:\n  params: {quorum: 0}\n",
         ":3:20: cluster.params.quorum: input should be 'article' or 'majority', got 0; or input should be greater than or equal to 1",
     ),
+    (
+        "quorum-above-cluster",
+        "name: x\ncluster:\n  nodes: 3\n  params: {quorum: 9}\n",
+        ":4:20: cluster.params.quorum: a quorum of 9 nodes can never form in a cluster of 3, so nothing would ever commit (at most 3)",
+    ),
+    (
+        "article-quorum-on-one-node",
+        "name: x\ncluster: {nodes: 1}\n",
+        ":2:10: cluster.params.quorum: `article` waits for len(peers)//2 + 1 = 1 acknowledgment and a single node has no peers, so nothing would ever commit (on one node: majority, or 1)",
+    ),
+    (
+        "workload-starts-after-the-end",
+        "name: x\nduration: 5s\nworkload: {start: 6s}\n",
+        ":3:19: workload.start: 6000 ms is not before the end of the run (5000 ms), so no client would ever issue an operation",
+    ),
+    (
+        "inverted-election-timeout-beside-bad-heartbeat",
+        "name: x\ncluster:\n  protocol: raft\n  params: {heartbeat: soon, election_timeout: [300ms, 150ms]}\n",
+        ":4:11: cluster.params: election_timeout must be [min, max] with 0 < min <= max, got (300.0, 150.0)",
+    ),
 ]
 
 
@@ -272,3 +292,121 @@ def test_zip_rows_are_validated_together(tmp_path: Path) -> None:
     [problem] = caught.value.problems
     assert problem.path == "sweep.zip.cluster.protocol[1]"
     assert "cluster.params.quorum: unknown key" in problem.message
+
+
+def _at(text: str, needle: str, nth: int = 1) -> str:
+    """LINE:COL of the nth occurrence of ``needle`` in ``text`` (1-based, as the loader counts)."""
+    index = -1
+    for _ in range(nth):
+        index = text.index(needle, index + 1)
+    line = text.count("\n", 0, index) + 1
+    return f"{line}:{index - (text.rfind(chr(10), 0, index) + 1) + 1}"
+
+
+MANY_PROBLEMS = """\
+name: many-problems
+seed: 1
+seed: 2
+cluster:
+  nodes: 3
+  protocol: raft
+  params: {heartbeat: soon, election_timeout: [300ms, 150ms], max_batch: 0}
+network:
+  loss: 1.5
+  links:
+    - {from: n1, to: n4}
+workload:
+  clients: many
+  target: n7
+faults:
+  - {at: later, crash: n1}
+  - {at: 1s, crash: n9}
+  - {at: 2s, partition: [[n1, n2], [n2, n3]]}
+"""
+
+
+def test_one_file_shows_every_problem_of_every_stage(tmp_path: Path) -> None:
+    """YAML, type, range, protocol-parameter, cross-field, node-name, fault and overlap problems
+    all appear in one report, each at its place: none hides another."""
+    path = _write(tmp_path, MANY_PROBLEMS)
+    text = MANY_PROBLEMS
+    expected = [
+        (_at(text, "seed", 2), "", "duplicate key 'seed' (first written at line 2)"),
+        (_at(text, "soon"), "cluster.params.heartbeat", "not a duration: 'soon'"),
+        (_at(text, "0}"), "cluster.params.max_batch", "input should be greater than or equal to 1"),
+        (
+            _at(text, "{heartbeat"),
+            "cluster.params",
+            "election_timeout must be [min, max] with 0 < min <= max, got (300.0, 150.0)",
+        ),
+        (_at(text, "1.5"), "network.loss", "input should be less than or equal to 1"),
+        (_at(text, "n4"), "network.links[0].to", "unknown node 'n4' (allowed: n1, n2, n3)"),
+        (_at(text, "many\n"), "workload.clients", "input should be a valid integer"),
+        (_at(text, "n7"), "workload.target", "unknown node 'n7' (allowed: leader, any, n1,"),
+        (_at(text, "later"), "faults[0].at", "not a duration: 'later'"),
+        (_at(text, "n9"), "faults[1].crash", "unknown node 'n9' (allowed: leader,"),
+        (
+            _at(text, "[n2, n3]"),
+            "faults[2].partition[1]",
+            "n2 is already in group 1; groups must not overlap",
+        ),
+    ]
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    found = [(p.where, p.path, p.message) for p in caught.value.problems]
+    for where, key, message in expected:
+        matches = [f for f in found if f[:2] == (f"{path}:{where}", key) and message in f[2]]
+        assert matches, (where, key, message, found)
+    assert len(found) == len(expected), found
+
+
+def test_every_problem_is_also_shown_by_validate(tmp_path: Path) -> None:
+    """`quorumsim validate` prints one line per problem of the file above and exits 2."""
+    path = _write(tmp_path, MANY_PROBLEMS)
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert len(result.stderr.splitlines()) == 11
+    assert all(line.startswith(f"{path}:") for line in result.stderr.splitlines())
+
+
+def test_problems_are_listed_in_file_order(tmp_path: Path) -> None:
+    """Cross checks found late (a fault's node) still come out in the order of their lines."""
+    path = _write(
+        tmp_path,
+        "name: x\nfaults:\n  - {at: 1s, crash: n9}\nworkload: {clients: many}\n",
+    )
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    assert [p.path for p in caught.value.problems] == ["faults[0].crash", "workload.clients"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "workload: {clients: 0}\n",
+        "workload: {ops: 0}\n",
+        "workload: {mode: open, rate: 0}\n",
+        "workload: {clients: 0, start: 1h}\n",
+        "cluster: {nodes: 3, params: {quorum: 3}}\n",
+        "cluster: {nodes: 1, params: {quorum: majority}}\n",
+        "cluster: {nodes: 1, params: {quorum: 1}}\n",
+        "cluster: {nodes: 1, protocol: raft}\n",
+        "checks: {live: true}\n",
+        "workload: {clients: 0}\nchecks: {live: true}\n",  # nothing asked: not stalled
+    ],
+)
+def test_setups_that_can_progress_or_need_no_workload_are_accepted(
+    tmp_path: Path, text: str
+) -> None:
+    """No workload is fine for election experiments; a reachable quorum is fine."""
+    load_scenario(_write(tmp_path, "name: x\n" + text))
+
+
+def test_seed_reports_a_quorum_the_cluster_cannot_form() -> None:
+    """The protocol hook names the parameter and the cluster size; a reachable one is silent."""
+    from sim.protocols.seed.protocol import SeedParams
+
+    [(key, message)] = SeedParams(quorum=4).check_cluster(("a", "b", "c"))
+    assert key == "quorum" and "cluster of 3" in message
+    assert SeedParams(quorum=3).check_cluster(("a", "b", "c")) == []
+    assert SeedParams(quorum="article").check_cluster(("a", "b")) == []

@@ -87,7 +87,12 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
             "nodes": nodes,
             "protocol": "seed",
             "params": {
-                "quorum": draw(st.sampled_from(["article", "majority", 1, 2])),
+                # Only quorums the cluster can form: the others are rejected (nothing commits).
+                "quorum": draw(
+                    st.sampled_from(
+                        ["majority", *range(1, min(count, 2) + 1), *(["article"] * (count > 1))]
+                    )
+                ),
                 "timeout": draw(st.one_of(st.none(), durations)),
             },
             "processing": draw(durations),

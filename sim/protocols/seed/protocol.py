@@ -43,6 +43,27 @@ class SeedParams(ProtocolParams):
         "article's way; stale reads); log: reads are proposed and committed like writes",
     )
 
+    def check_cluster(self, nodes: tuple[str, ...]) -> list[tuple[str, str]]:
+        """(parameter, problem) for a quorum these nodes can never form: nothing would commit."""
+        n = len(nodes)
+        if isinstance(self.quorum, int) and self.quorum > n:
+            return [
+                (
+                    "quorum",
+                    f"a quorum of {self.quorum} nodes can never form in a cluster of {n}, so "
+                    f"nothing would ever commit (at most {n})",
+                )
+            ]
+        if self.quorum == "article" and n == 1:
+            return [
+                (
+                    "quorum",
+                    "`article` waits for len(peers)//2 + 1 = 1 acknowledgment and a single node "
+                    "has no peers, so nothing would ever commit (on one node: majority, or 1)",
+                )
+            ]
+        return []
+
 
 def acknowledgments_needed(quorum: str | int, n: int) -> int:
     """How many peers' acknowledgments a proposer waits for in a cluster of ``n`` nodes."""
