@@ -69,17 +69,17 @@ def is_run_dir(directory: Path) -> bool:
         _is_plots(entry)
         if entry.name == "plots"
         else entry.name in RUN_FILES or VIOLATION_FIGURE.fullmatch(entry.name)
-        for entry in os.scandir(directory)
+        for entry in _entries(directory)
     ) and _summary_has_manifest(directory / "summary.json")
 
 
 def is_sweep_dir(directory: Path) -> bool:
     """A sweep directory quorumsim wrote: only sweep files, its scenario and its runs."""
     return (
-        all(entry.name in SWEEP_FILES for entry in os.scandir(directory))
+        all(entry.name in SWEEP_FILES for entry in _entries(directory))
         and (directory / "scenario.yaml").is_file()
         and any((directory / name).exists() for name in ("sweep.json", "runs.csv", "runs"))
-        and all(_is_plots(entry) for entry in os.scandir(directory) if entry.name == "plots")
+        and all(_is_plots(entry) for entry in _entries(directory) if entry.name == "plots")
     )
 
 
@@ -87,8 +87,13 @@ def is_plots_dir(directory: Path | os.DirEntry[str]) -> bool:
     """A plots directory quorumsim wrote: figure files only."""
     return all(
         entry.is_file(follow_symlinks=False) and entry.name.endswith(PLOT_SUFFIXES)
-        for entry in os.scandir(directory)
+        for entry in _entries(directory)
     )
+
+
+def _entries(directory: Path | os.DirEntry[str]) -> list[os.DirEntry[str]]:
+    with os.scandir(directory) as entries:  # closed at once, not when collected
+        return list(entries)
 
 
 def _is_plots(entry: os.DirEntry[str]) -> bool:
@@ -128,7 +133,7 @@ def claim(path: Path, ours: Callable[[Path], bool], what: str) -> bool:
             "empty directory or one it wrote itself (choose another --out)"
         )
     try:
-        empty = not any(os.scandir(path))
+        empty = not _entries(path)
         if empty or ours(path):
             return True
     except OSError as error:
