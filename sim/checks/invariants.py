@@ -1,41 +1,18 @@
-"""Safety invariants a protocol states about itself, checked online as the run goes.
+"""Feeding a protocol's own safety invariants (`sim.protocols.api.invariant`) as a run goes.
 
-A protocol lists them in ``Protocol.invariants()`` (fresh objects for each run). Each one names
-the protocol events it looks at; the recorder hands it those events, and each index's first
-decision if it asks for them, with the node's protocol instance as it is at that moment. A
-violation it returns joins the replica-safety violations under the invariant's ``kind``, so that
-a run's verdict, its summary and its exit status need nothing new.
+The recorder hands `InvariantChecks` every protocol event and each slot's first decision; it
+passes each invariant what it asked for and reports what it finds, under the invariant's kind.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any
 
-from sim.protocols.base import Op
+from sim.protocols.api.invariant import Invariant, Violation
+from sim.protocols.api.operations import Op, Slot
 
-Violation = dict[str, Any]
-"""``message`` (one line) and where it happened: ``nodes``, ``times``, ``term``, ``index``..."""
-
-
-class Invariant:
-    """One safety property. Override ``on_event`` (for the events in ``events``) and/or
-    ``on_commit``; return a violation, or None when all is well."""
-
-    kind: ClassVar[str]
-    events: ClassVar[frozenset[str]] = frozenset()
-
-    def on_event(
-        self, node: str, event: str, fields: Mapping[str, Any], now: float, state: Any
-    ) -> Violation | None:
-        """``state`` is the emitting node's protocol instance, as it is when it emits."""
-        return None
-
-    def on_commit(self, node: str, index: int, op: Op, now: float, state: Any) -> Violation | None:
-        """The first decision at ``index`` (by ``node``, whose protocol instance is ``state``):
-        from now on the entry is committed. Replicas that decide it again are replica safety's
-        to check (restarts re-decide whole logs)."""
-        return None
+__all__ = ["Invariant", "InvariantChecks", "Violation"]
 
 
 class InvariantChecks:
@@ -61,9 +38,9 @@ class InvariantChecks:
         for invariant in self._by_event.get(event, ()):
             self._found(invariant, invariant.on_event(node, event, fields, now, state))
 
-    def commit(self, node: str, index: int, op: Op, now: float, state: Any) -> None:
+    def commit(self, node: str, slot: Slot, op: Op, now: float, state: Any) -> None:
         for invariant in self._on_commit:
-            self._found(invariant, invariant.on_commit(node, index, op, now, state))
+            self._found(invariant, invariant.on_commit(node, slot, op, now, state))
 
     def _found(self, invariant: Invariant, violation: Violation | None) -> None:
         if violation is not None:

@@ -30,7 +30,12 @@ class Simulation:
         self.nodes = scenario.cluster.node_names
         tracing = scenario.output.trace if trace is None else trace
         protocol_cls = get_protocol(scenario.cluster.protocol)
-        self.recorder = Recorder(self.nodes, tracing=tracing, invariants=protocol_cls.invariants())
+        self.recorder = Recorder(
+            self.nodes,
+            tracing=tracing,
+            invariants=protocol_cls.invariants(),
+            ordered_slots=protocol_cls.ordered_slots,
+        )
         self.recorder.clock = self.env
         self.network = Network(self.env, scenario.network, self.nodes, self.streams, self.recorder)
         params = protocol_cls.Params.model_validate(scenario.cluster.params)

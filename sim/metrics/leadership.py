@@ -8,10 +8,11 @@ one, whatever began it: a crash, a partition, a step-down, CheckQuorum, a disrup
 - *Live*: running (not crashed, not paused) and in touch both ways with a running majority,
   itself included, as the fault layer finds after every fault. A node cut off on a minority side
   cannot follow anyone, and the cluster does not wait for it.
-- A node's *view* is its latest leadership event: ``became_leader`` (it leads e),
-  ``leader_accepted`` (it follows L in e), ``election_started`` (a candidate: it follows no one
-  and stands against any leader), ``stepped_down`` (it follows no one until it hears the new
-  leader). A crash or restart clears it (the state is volatile): the node follows no one.
+- A node's *view* is its latest leadership event (`sim.protocols.api.events`, keyed on the
+  protocol's epoch e: Raft's term): ``became_leader`` (it leads e), ``follows`` (it follows L in
+  e), ``campaign_started`` (a candidate: it follows no one and stands against any leader),
+  ``stepped_down`` (it follows no one until it hears the new leader). A crash or restart clears
+  it (the state is volatile): the node follows no one.
 - *Waited for*: every live node, except one that has just come back (restarted, resumed, back in
   touch after a heal) until it accepts a leader, leads or stands: what it believes is from
   before it left, and dropping a stale claim (stepping down) tells nothing new. Its claim to
@@ -28,7 +29,9 @@ import itertools
 from collections.abc import Iterator
 from typing import Any, NamedTuple, Protocol
 
-View = tuple[int, str | None]  # (term, leader); a candidate follows None
+from sim.protocols.api.events import BECAME_LEADER, FOLLOWS, STEPPED_DOWN
+
+View = tuple[int, str | None]  # (epoch, leader); a candidate follows None
 
 
 class Records(Protocol):
@@ -45,8 +48,8 @@ class Outage(NamedTuple):
 
 
 class Reign(NamedTuple):
-    """A node's belief that it leads ``term``: from its election until it stepped down or crashed
-    (None: it still believed so at the end)."""
+    """A node's belief that it leads ``term`` (the epoch): from its election until it stepped down
+    or crashed (None: it still believed so at the end)."""
 
     node: str
     term: int
@@ -63,15 +66,15 @@ class _Cluster:
         self.back: set[str] = set()  # came back, not heard from since
 
     def event(self, node: str, event: str, term: int, leader: str | None) -> None:
-        if event == "stepped_down":  # a node back with a stale claim drops it: still back
+        if event == STEPPED_DOWN:  # a node back with a stale claim drops it: still back
             self.views[node] = None
             return
         self.back.discard(node)
-        if event == "became_leader":
+        if event == BECAME_LEADER:
             self.views[node] = (term, node)
-        elif event == "leader_accepted":
+        elif event == FOLLOWS:
             self.views[node] = (term, leader)
-        else:  # election_started
+        else:  # campaign_started
             self.views[node] = (term, None)
 
     def fault(self, kind: str, targets: str, reach: tuple[str, ...]) -> None:
@@ -143,9 +146,9 @@ def reigns(records: Records) -> list[Reign]:
                 kind, targets = row[0], row[1]
                 for node in targets.split() if kind == "crash" else ():
                     end(node, now)
-            elif row[1] in ("became_leader", "stepped_down"):
+            elif row[1] in (BECAME_LEADER, STEPPED_DOWN):
                 end(row[0], now)
-                if row[1] == "became_leader":
+                if row[1] == BECAME_LEADER:
                     open_[row[0]] = (row[2], now)
     found += [Reign(node, term, since, None) for node, (term, since) in open_.items()]
     found.sort(key=lambda reign: (reign.from_ms, reign.term))

@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sim.checks.invariants import Invariant, InvariantChecks
+from sim.checks.invariants import InvariantChecks
 from sim.checks.replica import ReplicaSafety
-from sim.protocols.base import Op, OpId
-
-# The protocol events that say who leads (sim.metrics.leadership reads them).
-LEADERSHIP_EVENTS = frozenset(
-    {"became_leader", "leader_accepted", "election_started", "stepped_down"}
+from sim.protocols.api import Invariant, Op, OpId, Slot
+from sim.protocols.api.events import (
+    BECAME_LEADER,
+    CAMPAIGN_STARTED,
+    LEADERSHIP_EVENTS,
+    PROPOSED,
 )
 
 
@@ -22,29 +23,32 @@ class Recorder:
         nodes: tuple[str, ...],
         tracing: bool = False,
         invariants: Sequence[Invariant] = (),
+        ordered_slots: bool = True,
     ) -> None:
         self.nodes = nodes
         self.tracing = tracing
         self.clock: Any = None
         self.trace_rows: list[tuple[float, str, dict[str, Any]]] = []
-        self.decisions: list[tuple[str, int, OpId, float]] = []
+        self.decisions: list[tuple[str, Slot, OpId, float]] = []
         self.proposed: dict[str, dict[OpId, float]] = {n: {} for n in nodes}  # node -> op -> at
         self.commit_latencies: list[float] = []
         self.requests: list[tuple[Any, ...]] = []
         self.history: list[dict[str, Any]] = []
         self.history_op_ids: list[int] = []  # the op id of each history line (reports)
         self.faults: list[tuple[float, str, str]] = []
-        self.elections: dict[int, list[Any]] = {}  # term -> [leader, started, elected]
-        self.leader_changes: list[tuple[float, str, int]] = []
+        # The protocol's leadership events (`sim.protocols.api.events`), keyed on their epoch
+        # (Raft's term; elections.csv calls it ``term``).
+        self.elections: dict[int, list[Any]] = {}  # epoch -> [leader, started, elected]
+        self.leader_changes: list[tuple[float, str, int]] = []  # time, new leader, epoch
         # Each node's view of who leads, in order (sim.metrics.leadership): time, node, event
-        # (became_leader, leader_accepted, election_started, stepped_down), term, leader.
+        # (campaign_started, became_leader, follows, stepped_down), epoch, leader.
         self.leadership: list[tuple[float, str, str, int, str | None]] = []
         # After each fault: time, kind, targets, the nodes then running and in touch with a
         # running majority (the live ones, which a leader must have as followers).
         self.reach: list[tuple[float, str, str, tuple[str, ...]]] = []
         # time, the leader a fault took away, its term, the nodes left to elect a new one
         self.leader_losses: list[tuple[float, str, int, tuple[str, ...]]] = []
-        self.safety = ReplicaSafety()
+        self.safety = ReplicaSafety(ordered=ordered_slots)
         self.invariants = InvariantChecks(invariants, self.safety.report) if invariants else None
 
     def time(self) -> float:
@@ -53,20 +57,21 @@ class Recorder:
     def trace(self, kind: str, **fields: Any) -> None:
         self.trace_rows.append((float(self.clock.now), kind, fields))
 
-    def decide(self, node: str, index: int, op: Op, state: Any = None) -> None:
-        """A replica decides ``op`` at ``index``; ``state`` (its protocol instance) is for the
+    def decide(self, node: str, slot: Slot, op: Op, state: Any = None) -> None:
+        """A replica decides ``op`` at ``slot``; ``state`` (its protocol instance) is for the
         protocol's invariants only."""
-        self.decider(node, lambda: state)(index, op)
+        self.decider(node, lambda: state)(slot, op)
 
-    def decider(self, node: str, state_of: Callable[[], Any]) -> Callable[[int, Op], None]:
-        """`decide` for one node, as a function of (index, op): every replica calls it for every
+    def decider(self, node: str, state_of: Callable[[], Any]) -> Callable[[Slot, Op], None]:
+        """`decide` for one node, as a function of (slot, op): every replica calls it for every
         entry, so what it needs is bound once here. ``state_of()`` gives the node's protocol
-        instance for the invariants."""
+        instance for the invariants. A slot is written to decisions.csv's ``index`` column as it
+        is (an integer), or as JSON (a pair: ``["n1",3]``)."""
         record, safety, proposed = self.decisions.append, self.safety.decide, self.proposed[node]
         latencies, invariants, clock = self.commit_latencies, self.invariants, self.clock
         tracing, trace = self.tracing, self.trace
 
-        def decide(index: int, op: Op) -> None:
+        def decide(index: Slot, op: Op) -> None:
             now = clock.now  # a float: see Simulation
             op_id = op.op_id
             record((node, index, op_id, now))
@@ -85,18 +90,18 @@ class Recorder:
         """A protocol's ``ctx.emit``: the events the metrics know, and everything in the trace.
         ``state`` (the emitting protocol instance) is for the protocol's invariants only."""
         now = float(self.clock.now)
-        if event == "proposed":
+        if event == PROPOSED:
             self.proposed[node][fields["op_id"]] = now
         elif event in LEADERSHIP_EVENTS:  # rare: elections and changes of leader
-            term = fields["term"]
-            self.leadership.append((now, node, event, term, fields.get("leader")))
-            if event == "election_started":
-                row = self.elections.setdefault(term, [None, now, None])
+            epoch = fields["epoch"]
+            self.leadership.append((now, node, event, epoch, fields.get("leader")))
+            if event == CAMPAIGN_STARTED:
+                row = self.elections.setdefault(epoch, [None, now, None])
                 row[1] = min(row[1], now)
-            elif event == "became_leader":
-                row = self.elections.setdefault(term, [None, now, None])
+            elif event == BECAME_LEADER:
+                row = self.elections.setdefault(epoch, [None, now, None])
                 row[0], row[2] = node, now
-                self.leader_changes.append((now, node, term))
+                self.leader_changes.append((now, node, epoch))
         if self.invariants is not None:
             self.invariants.event(node, event, fields, now, state)
         if self.tracing:

@@ -5,7 +5,7 @@ A loss is noted by the fault that causes it (a crash, a pause, a cut that leaves
 without a majority). Its recovery is the rest of the outage it falls in
 (`sim.metrics.leadership`): for a crashed leader, from the crash until the survivors still live
 all follow one new leader, the new leader from its ``became_leader``, the others from their
-``leader_accepted`` (the first AppendEntries they take from it). A loss never recovered before
+``follows`` (Raft: the first AppendEntries they take from it). A loss never recovered before
 the run ends has no recovery time. Outages that no fault began (a step-down, CheckQuorum) are
 counted by `sim.metrics.leadership.recoveries`, which summary.json reports.
 """

@@ -1,10 +1,12 @@
-"""Protocols as sans-IO state machines (`base`), found by name in the `registry`.
+"""Protocols as sans-IO state machines, found by name in the `registry`.
 
-Each subpackage is one protocol, split as Paxi splits them: ``messages.py`` (the frozen message
-dataclasses), ``protocol.py`` (the state machine and its parameter model).
+`sim.protocols.api` is the contract they are written against. Every other subpackage is one
+protocol, split as Paxi splits them: ``messages.py`` (the message dataclasses), ``protocol.py``
+(the state machine), and more modules as it grows (Raft's: ``params``, ``election``,
+``replication``, ``progress``, ``log``, ``invariants``).
 """
 
-from sim.protocols.base import OK, Context, Op, OpId, Protocol, ProtocolParams, Request, Result
+from sim.protocols.api import OK, Context, Op, OpId, Protocol, ProtocolParams, Request, Result
 from sim.protocols.registry import get_protocol, protocol_names, register
 
 __all__ = [

@@ -13,6 +13,7 @@ knows); the client carries on under a fresh process id.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from typing import Protocol as TypingProtocol
@@ -38,7 +39,7 @@ class Host(TypingProtocol):
 
     node_id: str
 
-    def request(self, request: Request) -> None: ...
+    def request(self, request: Request) -> object: ...
 
 
 class ClientLinks(TypingProtocol):
@@ -63,7 +64,7 @@ class Clients:
         env: Environment,
         config: Workload,
         nodes: tuple[str, ...],
-        hosts: dict[str, Host],
+        hosts: Mapping[str, Host],
         network: ClientLinks,
         recorder: Recorder,
         rng: np.random.Generator,

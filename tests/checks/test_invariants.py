@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import Any
 
-from sim.checks.invariants import Invariant, InvariantChecks, Violation
+from sim.checks.invariants import InvariantChecks
 from sim.engine import Simulation
 from sim.metrics.recorder import Recorder
-from sim.protocols.base import Op
+from sim.protocols.api import Invariant, Op, Violation
 from sim.protocols.raft import Entry, Raft, RaftLog
 from tests.conftest import make_scenario
 
@@ -29,7 +29,7 @@ def _leader(log: list[tuple[int, str]]) -> SimpleNamespace:
 
 
 def _elect(recorder: Recorder, node: str, term: int, log: list[tuple[int, str]]) -> None:
-    recorder.event(node, "became_leader", {"term": term}, _leader(log))
+    recorder.event(node, "became_leader", {"epoch": term}, _leader(log))
 
 
 def _commit(recorder: Recorder, index: int, op_id: str, term: int = 1) -> None:

@@ -13,7 +13,7 @@ from sim.metrics.leadership import Outage, Reign, leaderless_ms, outages, recove
 from tests.conftest import make_scenario
 
 NODES = ("n1", "n2", "n3")
-EVENTS = ("became_leader", "leader_accepted", "election_started", "stepped_down")
+EVENTS = ("became_leader", "follows", "campaign_started", "stepped_down")
 
 
 def _records(leadership: list[tuple[Any, ...]], reach: list[tuple[Any, ...]] | None = None) -> Any:
@@ -22,8 +22,8 @@ def _records(leadership: list[tuple[Any, ...]], reach: list[tuple[Any, ...]] | N
 
 STABLE = [
     (10.0, "n1", "became_leader", 1, None),
-    (12.0, "n2", "leader_accepted", 1, "n1"),
-    (13.0, "n3", "leader_accepted", 1, "n1"),
+    (12.0, "n2", "follows", 1, "n1"),
+    (13.0, "n3", "follows", 1, "n1"),
 ]
 
 
@@ -33,10 +33,10 @@ def test_a_step_down_is_an_outage() -> None:
         [
             *STABLE,
             (500.0, "n1", "stepped_down", 1, None),
-            (650.0, "n2", "election_started", 2, None),
+            (650.0, "n2", "campaign_started", 2, None),
             (660.0, "n2", "became_leader", 2, None),
-            (665.0, "n3", "leader_accepted", 2, "n2"),
-            (670.0, "n1", "leader_accepted", 2, "n2"),
+            (665.0, "n3", "follows", 2, "n2"),
+            (670.0, "n1", "follows", 2, "n2"),
         ]
     )
     spans = outages(records)
@@ -49,7 +49,7 @@ def test_a_step_down_is_an_outage() -> None:
 def test_a_candidate_begins_an_outage_and_a_leader_cut_off_does_too() -> None:
     """A follower standing for election ends the leader's hold at once; a partition that
     leaves the leader on the minority side ends it at the fault, though it still believes."""
-    standing = _records([*STABLE, (300.0, "n3", "election_started", 2, None)])
+    standing = _records([*STABLE, (300.0, "n3", "campaign_started", 2, None)])
     assert outages(standing) == [Outage(0.0, 13.0), Outage(300.0, None)]
     cut = _records(STABLE, [(300.0, "partition", "n1 | n2 n3", ("n2", "n3"))])
     assert outages(cut) == [Outage(0.0, 13.0), Outage(300.0, None)]
@@ -62,8 +62,8 @@ def test_a_node_cut_off_is_not_waited_for_and_one_back_not_until_it_speaks() -> 
     records = _records(
         [
             *STABLE,
-            (300.0, "n3", "election_started", 2, None),
-            (900.0, "n3", "election_started", 3, None),
+            (300.0, "n3", "campaign_started", 2, None),
+            (900.0, "n3", "campaign_started", 3, None),
         ],
         [
             (200.0, "isolate", "n3", ("n1", "n2")),
@@ -113,8 +113,8 @@ def _has_leader_at(records: Any, t: float) -> bool:
         _, node, event, term, leader = row
         views[node] = {
             "became_leader": (term, node),
-            "leader_accepted": (term, leader),
-            "election_started": (term, None),
+            "follows": (term, leader),
+            "campaign_started": (term, None),
             "stepped_down": None,
         }[event]
         if event != "stepped_down":
@@ -132,7 +132,7 @@ def _random_records(rng: random.Random) -> Any:
         node = rng.choice(NODES)
         if rng.random() < 0.7:
             event = rng.choice(EVENTS)
-            leader = rng.choice(NODES) if event == "leader_accepted" else None
+            leader = rng.choice(NODES) if event == "follows" else None
             leadership.append((t, node, event, rng.randint(1, 3), leader))
         else:
             kind = rng.choice(("crash", "restart", "pause", "partition"))

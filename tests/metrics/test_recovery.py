@@ -11,8 +11,8 @@ NODES = ("n1", "n2", "n3")
 # n1 leads term 1, followed by n2 and n3; it crashes at 100 ms
 STABLE = [
     (5.0, "n1", "became_leader", 1, None),
-    (6.0, "n2", "leader_accepted", 1, "n1"),
-    (6.0, "n3", "leader_accepted", 1, "n1"),
+    (6.0, "n2", "follows", 1, "n1"),
+    (6.0, "n3", "follows", 1, "n1"),
 ]
 CRASH = (100.0, "crash", "n1", ("n2", "n3"))
 
@@ -32,11 +32,11 @@ def _leads(t: float, node: str, term: int) -> tuple[Any, ...]:
 
 
 def _accepts(t: float, node: str, term: int, leader: str) -> tuple[Any, ...]:
-    return (t, node, "leader_accepted", term, leader)
+    return (t, node, "follows", term, leader)
 
 
 def test_recovery_ends_when_the_last_survivor_accepts() -> None:
-    """The new leader counts from became_leader, the others from leader_accepted."""
+    """The new leader counts from became_leader, the others from follows."""
     records = _records(_leads(250.0, "n2", 2), _accepts(260.0, "n3", 2, "n2"))
     assert leader_recoveries(records) == [160.0]
 
@@ -54,7 +54,7 @@ def test_survivors_must_accept_the_same_leader() -> None:
     records = _records(
         _leads(200.0, "n2", 2),
         (205.0, "n2", "stepped_down", 2, None),
-        (206.0, "n2", "election_started", 3, None),
+        (206.0, "n2", "campaign_started", 3, None),
         _accepts(210.0, "n3", 2, "n2"),
         _leads(300.0, "n2", 3),
         _accepts(310.0, "n3", 3, "n2"),
@@ -100,7 +100,7 @@ def test_a_restarted_node_is_waited_for_once_it_stands() -> None:
     quiet = _records(_leads(250.0, "n2", 2), _accepts(260.0, "n3", 2, "n2"), reach=[CRASH, restart])
     assert leader_recoveries(quiet) == [160.0]
     standing = _records(
-        (200.0, "n1", "election_started", 2, None),
+        (200.0, "n1", "campaign_started", 2, None),
         _leads(250.0, "n2", 2),
         _accepts(260.0, "n3", 2, "n2"),
         _accepts(270.0, "n1", 2, "n2"),

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.protocols.base import Op, Request, Result
+from sim.protocols.api import Op, Request, Result
 
 
 @dataclass

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from sim.protocols.base import Op, Request, Result
+from sim.protocols.api import Op, Request, Result
 from sim.protocols.raft import (
     AppendEntries,
     AppendEntriesReply,
@@ -209,7 +209,7 @@ def test_leader_steps_down_on_a_reply_of_a_higher_term() -> None:
     raft.on_message(ctx, "n2", AppendEntriesReply(7, False, 0, 0, 0, sent_at=0.0))
     assert not raft.is_leader and raft.role == "follower"
     assert raft.term == 7 and ctx.durable["term"] == 7
-    assert events(ctx, "stepped_down") == [{"term": 1}]
+    assert events(ctx, "stepped_down") == [{"epoch": 1}]
     assert "heartbeat" not in ctx.timers and "election" in ctx.timers
 
 
@@ -235,7 +235,7 @@ def test_candidate_follows_a_leader_of_its_own_term() -> None:
     fire(raft, ctx, "election")
     raft.on_message(ctx, "n2", append(1, 0, 0))
     assert raft.role == "follower" and raft.leader == "n2"
-    assert events(ctx, "leader_accepted") == [{"term": 1, "leader": "n2"}]
+    assert events(ctx, "follows") == [{"epoch": 1, "leader": "n2"}]
 
 
 # -- elections -------------------------------------------------------------------------------
@@ -251,7 +251,7 @@ def test_election_timeout_starts_a_candidacy() -> None:
     requests = sent(ctx, RequestVote)
     assert [dst for dst, _ in requests] == ["n2", "n3"]
     assert {msg for _, msg in requests} == {RequestVote(4, "n1", 2, 3)}
-    assert events(ctx, "election_started") == [{"term": 4}]
+    assert events(ctx, "campaign_started") == [{"epoch": 4}]
 
 
 def test_majority_of_votes_makes_a_leader_that_appends_a_noop() -> None:
@@ -271,7 +271,7 @@ def test_majority_of_votes_makes_a_leader_that_appends_a_noop() -> None:
     assert all(
         msg.prev_log_index == 1 and msg.entries == (raft.log.entry(2),) for _, msg in appends
     )
-    assert events(ctx, "became_leader") == [{"term": 2}]
+    assert events(ctx, "became_leader") == [{"epoch": 2}]
     assert "heartbeat" in ctx.timers and "election" not in ctx.timers
 
 
@@ -282,6 +282,34 @@ def test_votes_of_an_earlier_term_do_not_count() -> None:
     fire(raft, ctx, "election")  # a split vote: second candidacy, term 2
     raft.on_message(ctx, "n2", RequestVoteReply(1, True))
     assert raft.role == "candidate" and raft.term == 2
+
+
+def test_requests_of_an_earlier_term_are_refused_with_the_current_term() -> None:
+    """At term 3, an AppendEntries and a RequestVote of term 2 get a refusal carrying term 3 (no
+    conflict hint), and change nothing: no leader, no vote, no timer moved, nothing persisted."""
+    raft, ctx = start(state=durable(3, log=entries(1, 3)))
+    timers = dict(ctx.timers)
+    raft.on_message(ctx, "n2", append(2, prev=2, prev_term=3, new=entries(1, 3, 2)[2:]))
+    raft.on_message(ctx, "n3", RequestVote(2, "n3", 5, 2))
+    [(_, rejection), (_, refusal)] = ctx.take_sent()
+    assert (rejection.term, rejection.success, rejection.conflict_term) == (3, False, None)
+    assert rejection.conflict_index == 0
+    assert refusal == RequestVoteReply(3, False)
+    assert (raft.leader, raft.voted_for, log_terms(raft)) == (None, None, [1, 3])
+    assert ctx.timers == timers and ctx.persisted == [] and ctx.events == []
+
+
+def test_leader_ignores_replies_of_an_earlier_term_and_followers_ignore_leaders_replies() -> None:
+    """A success reply of an earlier term commits nothing (counted, it would commit the no-op);
+    a follower drops a reply."""
+    raft, ctx = start(state=durable(1))
+    elect(raft, ctx)  # term 2
+    ctx.take_sent()
+    raft.on_message(ctx, "n2", AppendEntriesReply(1, True, 0, 1, 1, sent_at=0.0))
+    assert raft.commit_index == 0
+    follower, fctx = start("n2")
+    follower.on_message(fctx, "n1", AppendEntriesReply(0, True, 0, 1, 1, sent_at=0.0))
+    assert fctx.take_sent() == [] and follower.role == "follower"
 
 
 def test_leader_heartbeats_every_interval() -> None:
@@ -332,7 +360,7 @@ def test_delayed_shorter_append_does_not_truncate() -> None:
     raft, ctx = start(state=durable(1, log=entries(1, 1, 1)))
     raft.on_message(ctx, "n2", append(1, prev=0, prev_term=0, new=entries(1)))
     assert log_terms(raft) == [1, 1, 1]
-    assert "log_length" not in {key for kind, key in ctx.journal if kind == "persist"}
+    assert [key for kind, key in ctx.journal if kind == "persist"] == []  # nothing changed
 
 
 def test_consistent_append_is_accepted_and_commit_follows_the_leader() -> None:
@@ -484,7 +512,7 @@ def test_state_machine_applies_writes_cas_and_reads_in_log_order() -> None:
     assert [result for _, result in ctx.replies] == [
         Result("ok"),
         Result("fail"),
-        Result("ok", value=True),
+        Result("ok"),
         Result("ok", value=2),
     ]
 
@@ -535,18 +563,18 @@ def test_restarted_node_applies_its_log_again() -> None:
     raft, ctx = start(state=durable(1, log=entries(1, 1)))
     raft.on_message(ctx, "n2", append(1, prev=2, prev_term=1, commit=2))
     assert ctx.decided == [(1, write(1)), (2, write(2))]
-    assert raft.kv == {"x": 2}
+    assert raft.kv.data == {"x": 2}
 
 
-def test_leader_accepted_once_per_term() -> None:
-    """leader_accepted is emitted on the first AppendEntries of a term only."""
+def test_follows_once_per_term() -> None:
+    """follows is emitted on the first AppendEntries of a term only."""
     raft, ctx = start()
     raft.on_message(ctx, "n2", append(1, 0, 0))
     raft.on_message(ctx, "n2", append(1, 0, 0))
     raft.on_message(ctx, "n3", append(2, 0, 0, leader="n3"))
-    assert events(ctx, "leader_accepted") == [
-        {"term": 1, "leader": "n2"},
-        {"term": 2, "leader": "n3"},
+    assert events(ctx, "follows") == [
+        {"epoch": 1, "leader": "n2"},
+        {"epoch": 2, "leader": "n3"},
     ]
 
 
@@ -648,7 +676,7 @@ def test_prevote_round_does_not_increment_the_term() -> None:
     fire(raft, ctx, "election")
     assert raft.role == "precandidate" and raft.term == 0
     assert {msg for _, msg in sent(ctx, PreVote)} == {PreVote(1, "n1", 0, 0)}
-    assert events(ctx, "election_started") == []
+    assert events(ctx, "campaign_started") == []
     raft.on_message(ctx, "n2", PreVoteReply(1, True))
     assert raft.role == "candidate" and raft.term == 1
     assert len(sent(ctx, RequestVote)) == 2
@@ -703,7 +731,7 @@ def test_check_quorum_leader_steps_down_when_no_one_answers() -> None:
     assert raft.is_leader
     fire(raft, ctx, "check_quorum")
     assert not raft.is_leader
-    assert events(ctx, "stepped_down") == [{"term": 1}]
+    assert events(ctx, "stepped_down") == [{"epoch": 1}]
 
 
 def test_without_check_quorum_a_silent_leader_keeps_leading() -> None:

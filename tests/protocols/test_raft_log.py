@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from sim.protocols.base import Op
+from sim.protocols.api import Op
 from sim.protocols.raft.log import RaftLog
 from sim.protocols.raft.messages import Entry
 

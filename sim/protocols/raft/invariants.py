@@ -12,8 +12,8 @@ import bisect
 from collections.abc import Mapping
 from typing import Any
 
-from sim.checks.invariants import Invariant, Violation
-from sim.protocols.base import Op, OpId
+from sim.protocols.api import Invariant, Op, OpId, Slot, Violation
+from sim.protocols.api.events import BECAME_LEADER
 from sim.protocols.raft.log import RaftLog
 
 
@@ -26,7 +26,7 @@ class ElectionSafety(Invariant):
     """At most one leader can be elected in a given term."""
 
     kind = "election_safety"
-    events = frozenset({"became_leader"})
+    events = frozenset({BECAME_LEADER})
 
     def __init__(self) -> None:
         self._leaders: dict[int, tuple[str, float]] = {}  # term -> first leader, when
@@ -34,7 +34,7 @@ class ElectionSafety(Invariant):
     def on_event(
         self, node: str, event: str, fields: Mapping[str, Any], now: float, state: Any
     ) -> Violation | None:
-        term = fields["term"]
+        term = fields["epoch"]
         first = self._leaders.setdefault(term, (node, now))
         if first == (node, now):
             return None
@@ -60,8 +60,9 @@ class CommittedPrefix(Invariant):
         self.terms: list[int] = []
         self.deciders: list[tuple[str, float]] = []
 
-    def on_commit(self, node: str, index: int, op: Op, now: float, state: Any) -> Violation | None:
+    def on_commit(self, node: str, slot: Slot, op: Op, now: float, state: Any) -> Violation | None:
         ops, terms = self.ops, self.terms
+        index = slot  # Raft's slots are log indices
         if index == len(ops) + 1:  # else a gap, which replica safety reports
             ops.append(op.op_id)
             term = state.term
@@ -84,7 +85,7 @@ class LeaderCompleteness(Invariant):
     """
 
     kind = "leader_completeness"
-    events = frozenset({"became_leader"})
+    events = frozenset({BECAME_LEADER})
 
     def __init__(self, committed: CommittedPrefix) -> None:
         self._committed = committed
@@ -93,7 +94,7 @@ class LeaderCompleteness(Invariant):
         self, node: str, event: str, fields: Mapping[str, Any], now: float, state: Any
     ) -> Violation | None:
         committed = self._committed
-        count = committed.committed_before(fields["term"])
+        count = committed.committed_before(fields["epoch"])
         held = [entry.op.op_id for entry in _log_of(state).entries_from(1, count)]
         if held == committed.ops[:count]:
             return None
@@ -104,10 +105,10 @@ class LeaderCompleteness(Invariant):
         decider, decided = committed.deciders[index]
         has = f"op {held[index]}" if index < len(held) else "nothing"
         return {
-            "message": f"{node} became leader of term {fields['term']} at {now:.3f} ms with "
+            "message": f"{node} became leader of term {fields['epoch']} at {now:.3f} ms with "
             f"{has} at index {index + 1}, where {decider} decided op {committed.ops[index]} "
             f"in term {committed.terms[index]} at {decided:.3f} ms",
-            "term": fields["term"],
+            "term": fields["epoch"],
             "index": index + 1,
             "nodes": [node, decider],
             "times": [now, decided],
@@ -124,7 +125,7 @@ class LogMatching(Invariant):
     """
 
     kind = "log_matching"
-    events = frozenset({"became_leader"})
+    events = frozenset({BECAME_LEADER})
 
     def __init__(self, committed: CommittedPrefix) -> None:
         self._committed = committed
@@ -134,7 +135,7 @@ class LogMatching(Invariant):
         self, node: str, event: str, fields: Mapping[str, Any], now: float, state: Any
     ) -> Violation | None:
         log = _log_of(state)
-        start = min(self._committed.committed_before(fields["term"]), log.last_index)
+        start = min(self._committed.committed_before(fields["epoch"]), log.last_index)
         previous_term = log.term_at(start)
         for index, entry in enumerate(log.entries_from(start + 1, log.last_index), start + 1):
             seen = self._seen.setdefault(

@@ -72,24 +72,14 @@ class RaftLog:
         persist: Callable[[str, Any], None],
     ) -> int:
         """Figure 2, AppendEntries receiver steps 2-4, in one call (a follower makes it per
-        AppendEntries): if this log holds an entry of ``prev_term`` at ``prev_index``, `merge`
-        ``entries`` after it and persist what changed (`persist_from`). Returns the last index the
-        message vouched for, ``prev_index + len(entries)``, or -1 if the check failed."""
-        held, last = self._entries, self.last_index
-        if prev_index > last or (held[prev_index - 1].term if prev_index > 0 else 0) != prev_term:
+        AppendEntries): if this log `matches` at ``prev_index``, `merge` ``entries`` after it and
+        persist what changed (`persist_from`). Returns the last index the message vouched for,
+        ``prev_index + len(entries)``, or -1 if the check failed."""
+        if not self.matches(prev_index, prev_term):
             return -1
-        if entries:
-            if prev_index == last:
-                # The common case, a follower keeping up: `merge` and `persist_from`, inlined.
-                held.extend(entries)
-                self.last_index = len(held)
-                saved = self._saved
-                saved[prev_index:] = entries
-                persist(_DURABLE_KEY, saved)
-            else:
-                first_written = self.merge(prev_index, entries)
-                if first_written is not None:
-                    self.persist_from(persist, first_written)
+        first_written = self.merge(prev_index, entries)
+        if first_written is not None:
+            self.persist_from(persist, first_written)
         return prev_index + len(entries)
 
     def merge(self, prev_index: int, entries: Sequence[Entry]) -> int | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.protocols.base import Op
+from sim.protocols.api import Op
 
 
 @dataclass(slots=True, unsafe_hash=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.protocols.base import Op
+from sim.protocols.api import Op
 
 
 @dataclass(slots=True)

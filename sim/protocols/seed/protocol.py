@@ -10,12 +10,24 @@ the checks must show it: that is this protocol's whole purpose in quorumsim.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from sim.protocols.base import OK, Context, Op, Protocol, ProtocolParams, Request, Result
+from sim.protocols.api import (
+    FAIL,
+    KV,
+    Context,
+    Op,
+    Protocol,
+    ProtocolParams,
+    QuorumTracker,
+    Request,
+    Result,
+    events,
+)
+from sim.protocols.api.quorum import Quorum, count
 from sim.protocols.registry import register
 from sim.protocols.seed.messages import Acknowledgment, Commit, Proposal
 from sim.units import Duration
@@ -74,11 +86,16 @@ def acknowledgments_needed(quorum: str | int, n: int) -> int:
     return max(int(quorum) - 1, 0)
 
 
+def seed_quorum(quorum: str | int, nodes: tuple[str, ...]) -> Quorum:
+    """The proposer and the peers it waits for, as a count of nodes (which may exceed the
+    cluster's: the article's rule on one node waits for a peer that does not exist)."""
+    return count(nodes, acknowledgments_needed(quorum, len(nodes)) + 1)
+
+
 @dataclass(slots=True)
 class _Pending:
     op: Op
     request: Request | None
-    acks: set[str] = field(default_factory=set)
 
 
 @register
@@ -86,15 +103,16 @@ class Seed(Protocol):
     name = "seed"
     Params = SeedParams
     params: SeedParams
+    ordered_slots = True  # each node numbers its own applications 1, 2, 3, ...
 
     def __init__(self, params: SeedParams, node_id: str, nodes: tuple[str, ...]) -> None:
         super().__init__(params, node_id, nodes)
-        self.needed = acknowledgments_needed(params.quorum, len(nodes))
+        self.acks = QuorumTracker(seed_quorum(params.quorum, nodes), owner=node_id)
         self.timeout = params.timeout  # read twice per proposal: a plain attribute
         self.proposals = 0
-        self.pending: dict[str, _Pending] = {}
+        self.pending: dict[str, _Pending] = {}  # proposal id -> what it proposes
         self.applied = 0
-        self.state: dict[str | None, Any] = {}
+        self.kv = KV()
         self.last_proposed_at = -1.0
 
     def on_start(self, ctx: Context) -> None:
@@ -104,7 +122,7 @@ class Seed(Protocol):
 
     def on_request(self, ctx: Context, request: Request) -> None:
         if request.op == "read" and self.params.read == "local":
-            ctx.reply(request, Result("ok", self.state.get(request.key)))
+            ctx.reply(request, self.kv.read(request.key))
             return
         op = Op(request.op_id, request.op, request.key, request.value)
         self._propose(ctx, op, request)
@@ -114,8 +132,8 @@ class Seed(Protocol):
         proposal_id = f"{ctx.node_id}:{self.proposals}"
         self.pending[proposal_id] = _Pending(op, request)
         self.last_proposed_at = ctx.now
-        ctx.emit("proposed", op_id=op.op_id)
-        if self.needed == 0:
+        events.proposed(ctx, op.op_id)
+        if self.acks.needed <= 0:
             self._commit(ctx, proposal_id)
             return
         ctx.broadcast(Proposal(proposal_id, op))
@@ -127,16 +145,14 @@ class Seed(Protocol):
         if kind is Proposal:
             ctx.send(src, Acknowledgment(msg.proposal_id))
         elif kind is Acknowledgment:
-            pending = self.pending.get(msg.proposal_id)
-            if pending is not None:
-                pending.acks.add(src)
-                if len(pending.acks) >= self.needed:
-                    self._commit(ctx, msg.proposal_id)
+            if msg.proposal_id in self.pending and self.acks.ack(msg.proposal_id, src):
+                self._commit(ctx, msg.proposal_id)
         elif kind is Commit:
             self._apply(ctx, msg.op)
 
     def _commit(self, ctx: Context, proposal_id: str) -> None:
         pending = self.pending.pop(proposal_id)
+        self.acks.forget(proposal_id)
         if self.timeout is not None:
             ctx.cancel_timer(f"proposal:{proposal_id}")
         ctx.broadcast(Commit(proposal_id, pending.op))
@@ -148,22 +164,14 @@ class Seed(Protocol):
         """Apply in arrival order: each node numbers its own applications, 1, 2, 3, ..."""
         self.applied += 1
         ctx.decide(self.applied, op)
-        if op.op == "write":
-            self.state[op.key] = op.value
-            return OK
-        if op.op == "read":
-            return Result("ok", self.state.get(op.key))
-        expected, new = op.value  # cas
-        if self.state.get(op.key) == expected:
-            self.state[op.key] = new
-            return Result("ok", True)
-        return Result("fail")
+        return self.kv.apply(op)
 
     def on_timer(self, ctx: Context, name: str) -> None:
         proposal_id = name.removeprefix("proposal:")
         pending = self.pending.pop(proposal_id, None)
+        self.acks.forget(proposal_id)
         if pending is not None and pending.request is not None:
-            ctx.reply(pending.request, Result("fail"))
+            ctx.reply(pending.request, FAIL)
 
     def leader_rank(self) -> float | None:
         # The article has no leader; fault targets call "leader" the node that proposed last.

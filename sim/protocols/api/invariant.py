@@ -1,0 +1,39 @@
+"""Safety invariants a protocol states about itself, checked online as the run goes.
+
+A protocol lists them in `Protocol.invariants` (fresh objects for each run). Each one names
+the protocol events it looks at; the recorder hands it those events, and each slot's first
+decision if it asks for them, with the node's protocol instance as it is at that moment. A
+violation it returns joins the replica-safety violations under the invariant's ``kind``, so that
+a run's verdict, its summary and its exit status need nothing new. (`sim.checks.invariants`
+feeds them; this module is here so that protocols need not import the checks.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from sim.protocols.api.operations import Op, Slot
+
+Violation = dict[str, Any]
+"""``message`` (one line) and where it happened: ``nodes``, ``times``, ``term``, ``index``..."""
+
+
+class Invariant:
+    """One safety property. Override ``on_event`` (for the events in ``events``) and/or
+    ``on_commit``; return a violation, or None when all is well."""
+
+    kind: ClassVar[str]
+    events: ClassVar[frozenset[str]] = frozenset()
+
+    def on_event(
+        self, node: str, event: str, fields: Mapping[str, Any], now: float, state: Any
+    ) -> Violation | None:
+        """``state`` is the emitting node's protocol instance, as it is when it emits."""
+        return None
+
+    def on_commit(self, node: str, slot: Slot, op: Op, now: float, state: Any) -> Violation | None:
+        """The first decision of ``slot`` (by ``node``, whose protocol instance is ``state``):
+        from now on the slot is decided. Replicas that decide it again are replica safety's
+        to check (restarts re-decide whole logs)."""
+        return None
