@@ -446,19 +446,46 @@ def check(
 
 
 @app.command()
-def protocols() -> None:
-    """List the protocols and their parameters with defaults."""
-    from sim.protocols.registry import get_protocol, protocol_names
+def protocols(
+    names: Annotated[
+        list[str] | None,
+        typer.Argument(help="protocols to show (default: every one known); a name or module:Class"),
+    ] = None,
+) -> None:
+    """List the protocols (built in, installed packages', or a module:Class) and their
+    parameters, each with its default and meaning."""
+    from rich.markup import escape
+    from rich.text import Text
 
-    for name in protocol_names():
-        cls = get_protocol(name)
+    from sim.protocols.registry import (
+        BadProtocol,
+        UnknownProtocol,
+        get_protocol,
+        protocol_names,
+        protocol_origin,
+    )
+
+    problems = []
+    for name in names or protocol_names():
+        try:
+            cls = get_protocol(name)
+        except (UnknownProtocol, BadProtocol) as error:  # an installed package may be broken
+            problems.append(str(error))
+            continue
         doc = (cls.__doc__ or sys.modules[cls.__module__].__doc__ or "").strip()
-        out.print(f"[bold]{name}[/bold]  {doc.splitlines()[0] if doc else ''}")
+        out.print(f"[bold]{escape(name)}[/bold]  {escape(doc.splitlines()[0]) if doc else ''}")
+        out.print(Text(f"  ({protocol_origin(name)})", style="dim"))
         for param, info in cls.Params.model_fields.items():
-            default = json.dumps(info.default) if info.default is not None else "none"
+            if info.is_required():
+                default = "(required)"
+            else:
+                value = info.get_default(call_default_factory=True)
+                default = "none" if value is None else json.dumps(value, default=str)
             out.print(f"  {param} = {default}", markup=False)
             if info.description:
                 out.print(f"      {info.description}", markup=False, style="dim")
+    if problems:
+        _fail_input(problems)
 
 
 @app.command()
