@@ -7,15 +7,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
 from sim.outputs import OutputRefused
-
-if TYPE_CHECKING:
-    pass
 
 app = typer.Typer(
     add_completion=False,

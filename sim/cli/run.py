@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
+from sim.cli.app import BAD_INPUT, app, err, fail_input, out, writes_files
 from sim.experiment.rundir import default_run_dir
 from sim.metrics.liveness import liveness_warnings
 from sim.metrics.summary import latency_figures
 from sim.outputs import claim, is_run_dir
 from sim.scenario import ScenarioError, load_scenario
-
-if TYPE_CHECKING:
-    pass
-
-from sim.cli.app import BAD_INPUT, fail_input, writes_files, app, err, out
 
 
 @app.command()

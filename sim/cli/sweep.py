@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from sim.experiment.sweep import SweepProgress, SweepResult
 
-from sim.cli.app import fail_input, writes_files, app, err, out
+from sim.cli.app import app, err, fail_input, out, writes_files
 
 
 @app.command()

@@ -5,14 +5,11 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-if TYPE_CHECKING:
-    pass
-
-from sim.cli.app import fail_input, writes_files, app, out
+from sim.cli.app import app, fail_input, out, writes_files
 
 
 @app.command()
