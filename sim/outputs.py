@@ -156,3 +156,33 @@ def _check_creatable(path: Path) -> None:
         raise OutputRefused(
             f"{path}: cannot create it in {ancestor} ({error.strerror}); choose another --out"
         ) from None
+
+
+def claim_file(path: Path, ours: Callable[[Path], bool], what: str) -> None:
+    """As `claim`, for a single file: new, or a regular file ``ours`` recognises."""
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        _check_creatable(path)
+        return
+    except OSError as error:
+        raise OutputRefused(f"{path}: cannot use it ({error.strerror})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise OutputRefused(f"{path}: is {_kind_of(info.st_mode) or 'a directory'}, not {what}")
+    if not ours(path):
+        raise OutputRefused(
+            f"{path}: is a file quorumsim did not write; it is left as it is (choose another path)"
+        )
+
+
+def starts_with(header: str) -> Callable[[Path], bool]:
+    """``ours`` for a text file quorumsim wrote with this first line (a CSV's header)."""
+
+    def ours(path: Path) -> bool:
+        try:
+            with path.open("rb") as file:
+                return file.readline(len(header) + 2).rstrip(b"\r\n") == header.encode()
+        except OSError:
+            return False
+
+    return ours

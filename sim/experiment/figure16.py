@@ -27,6 +27,8 @@ from __future__ import annotations
 import argparse
 import csv
 import math
+import os
+import tempfile
 import time
 from collections.abc import Generator
 from concurrent.futures import ProcessPoolExecutor
@@ -41,6 +43,7 @@ from sim.core.loop import run_until
 from sim.engine.node import NodeHost
 from sim.engine.simulation import Simulation
 from sim.metrics.recovery import leader_recoveries
+from sim.outputs import OutputRefused, claim_file, starts_with
 from sim.protocols.base import Request
 from sim.scenario import Scenario, scenario_from_dict
 from sim.scenario.faults import CrashFault
@@ -304,12 +307,21 @@ def reproduce(
 
 
 def write_table(rows: list[dict[str, Any]], path: Path) -> None:
+    """Write the table at ``path``: a new file, or one this module wrote (OutputRefused
+    otherwise); written beside it and renamed into place."""
+    claim_file(path, starts_with(",".join(COLUMNS)), "a Figure 16 table")
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as file:
-        writer = csv.writer(file, lineterminator="\n")
-        writer.writerow(COLUMNS)
-        for row in rows:
-            writer.writerow([_cell(row[column]) for column in COLUMNS])
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    partial = Path(name)
+    try:
+        with open(handle, "w", newline="", encoding="utf-8") as file:
+            writer = csv.writer(file, lineterminator="\n")
+            writer.writerow(COLUMNS)
+            for row in rows:
+                writer.writerow([_cell(row[column]) for column in COLUMNS])
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _cell(value: Any) -> Any:
@@ -326,6 +338,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--profile", action="append", choices=sorted(PROFILES), default=[])
     parser.add_argument("--out", type=Path, default=OUT_CSV)
     args = parser.parse_args(argv)
+    try:  # before hours of trials, not after
+        claim_file(args.out, starts_with(",".join(COLUMNS)), "a Figure 16 table")
+    except OutputRefused as refused:
+        parser.exit(2, f"{refused}\n")
     started = time.perf_counter()
     rows = reproduce(args.trials, args.seed, args.workers, tuple(args.profile))
     write_table(rows, args.out)

@@ -186,3 +186,20 @@ def test_the_real_command_refuses_dev_null() -> None:
     assert "Traceback" not in done.stderr
     after = os.stat("/dev/null")
     assert (after.st_ino, after.st_rdev) == (before.st_ino, before.st_rdev)
+
+
+def test_figure16_refuses_a_file_it_did_not_write(tmp_path: Path) -> None:
+    """`python -m sim.experiment.figure16 --out` used to overwrite any file."""
+    from sim.experiment import figure16
+
+    notes = tmp_path / "notes.csv"
+    notes.write_text("mine\n")
+    with pytest.raises(SystemExit) as stopped:
+        figure16.main(["--trials", "1", "--workers", "1", "--out", str(notes)])
+    assert stopped.value.code == 2
+    assert notes.read_text() == "mine\n"
+    table = tmp_path / "table.csv"
+    figure16.write_table([], table)  # its own table may be written again
+    figure16.write_table([], table)
+    assert table.read_text().startswith("profile,")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.csv", "table.csv"]
