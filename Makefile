@@ -36,7 +36,7 @@ docs: $(STAMP)
 	$(BIN)/python -m sim.scenario.reference
 
 gallery: $(STAMP)
-	$(BIN)/python -m sim.plots.gallery
+	$(BIN)/python -m sim.experiment.gallery
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

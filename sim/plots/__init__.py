@@ -8,7 +8,9 @@ saves it. `save_run_plots` and `save_sweep_plots` read a directory and write its
     sequence       the message-sequence diagram of a window of a trace
     quorums        two quorums over n nodes: why majorities intersect
     files          run and sweep directories -> DIR/plots/
-    gallery        python -m sim.plots.gallery: docs/gallery.md, an example of each figure
+
+(docs/gallery.md, an example of each figure, is drawn by `python -m sim.experiment.gallery`,
+which makes whole runs and so sits above this package.)
 """
 
 from sim.plots.files import run_figures, save_run_plots, save_sweep_plots, sweep_figures

@@ -1,11 +1,11 @@
-"""docs/gallery.md shows every figure function of sim.plots (made by sim.plots.gallery)."""
+"""docs/gallery.md shows every figure function of sim.plots (made by sim.experiment.gallery)."""
 
 from __future__ import annotations
 
 import re
 
 from sim import plots
-from sim.plots.gallery import ENTRIES, render
+from sim.experiment.gallery import ENTRIES, render
 from tests.conftest import ROOT
 
 PAGE = ROOT / "docs" / "gallery.md"
