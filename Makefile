@@ -19,13 +19,14 @@ run: $(STAMP)
 	@echo "results: results/quickstart/latest (plots in results/quickstart/latest/plots/)"
 
 test: $(STAMP)
-	$(BIN)/ruff check sim tests benchmarks
-	$(BIN)/ruff format --check sim tests benchmarks
+	$(BIN)/ruff check sim tests benchmarks examples
+	$(BIN)/ruff format --check sim tests benchmarks examples
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check sim tests benchmarks
+	$(BIN)/ruff check sim tests benchmarks examples
 	$(BIN)/mypy
 
 format: $(STAMP)

@@ -42,11 +42,11 @@ from sim.core.events import call_later
 from sim.core.loop import run_until
 from sim.engine.node import NodeHost
 from sim.engine.simulation import Simulation
+from sim.faults.kinds.crash import CrashFault
 from sim.metrics.recovery import leader_recoveries
 from sim.outputs import OutputRefused, claim_file, starts_with
 from sim.protocols.base import Request
 from sim.scenario import Scenario, scenario_from_dict
-from sim.scenario.faults import CrashFault
 
 RANGES: tuple[tuple[float, float], ...] = (
     (150, 150),

@@ -8,24 +8,24 @@ but what the fault does.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import cast
 
 import numpy as np
 
 from sim.core.events import call_later
-from sim.faults.actions import FaultActions
+from sim.faults.api import FaultKind
+from sim.faults.cluster import RunCluster, Simulated
 from sim.faults.nemesis import Nemesis
-from sim.scenario.faults import Fault, NemesisFault
-
-if TYPE_CHECKING:
-    from sim.engine.simulation import Simulation
+from sim.faults.targets import Resolver
+from sim.scenario.fault_entry import FaultEntry
+from sim.scenario.faults import NemesisFault
 
 
 class FaultSchedule:
-    def __init__(self, simulation: Simulation) -> None:
+    def __init__(self, simulation: Simulated) -> None:
         self.env = simulation.env
         self.faults = simulation.scenario.faults
-        self.actions = FaultActions(simulation)
+        self.cluster = RunCluster(simulation)
         self.rng = simulation.streams.generator("faults")
         self.nemesis_rng = simulation.streams.generator("nemesis")
 
@@ -37,12 +37,14 @@ class FaultSchedule:
             else:
                 call_later(self.env, fault.at, self._fire, fault)
 
-    def _fire(self, fault: Fault) -> None:
+    def _fire(self, fault: FaultEntry) -> None:
         self.fire(fault, self.rng)
 
-    def fire(self, fault: Fault, rng: np.random.Generator) -> None:
-        """Apply ``fault`` now and schedule its undo ``for`` later."""
-        undo = self.actions.apply(fault, rng)
+    def fire(self, fault: FaultEntry, rng: np.random.Generator) -> None:
+        """Apply ``fault`` now (its targets resolved with ``rng``) and schedule its undo ``for``
+        later."""
+        # Every registered kind has `apply` (the registry refuses a model without one).
+        undo = self.cluster.apply(cast(FaultKind, fault), Resolver(self.cluster, rng))
         if undo is not None and fault.for_ is not None:
             call_later(self.env, fault.for_, _run_undo, undo)
 

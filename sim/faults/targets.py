@@ -6,33 +6,41 @@ nemesis's), over nodes in cluster order, so that a seed fixes the choice.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-if TYPE_CHECKING:
-    from sim.engine.simulation import Simulation
+from sim.faults.api import Cluster
 
 
-def resolve(target: list[str], simulation: Simulation, rng: np.random.Generator) -> list[str]:
+class Resolver:
+    """A fault's `Targets`: resolves each target it names with the stream it fires with."""
+
+    def __init__(self, cluster: Cluster, rng: np.random.Generator) -> None:
+        self.cluster = cluster
+        self.rng = rng
+
+    def __call__(self, target: list[str]) -> list[str]:
+        return resolve(target, self.cluster, self.rng)
+
+
+def resolve(target: list[str], cluster: Cluster, rng: np.random.Generator) -> list[str]:
     """The nodes ``target`` names now, in cluster order, each once."""
     chosen: set[str] = set()
     for name in target:
-        chosen.update(_role(name, simulation, rng))
-    return [node for node in simulation.nodes if node in chosen]
+        chosen.update(_role(name, cluster, rng))
+    return [node for node in cluster.nodes if node in chosen]
 
 
-def _role(name: str, simulation: Simulation, rng: np.random.Generator) -> list[str]:
-    nodes = simulation.nodes
-    live = [node for node in nodes if simulation.hosts[node].up]
+def _role(name: str, cluster: Cluster, rng: np.random.Generator) -> list[str]:
+    nodes = cluster.nodes
+    live = [node for node in nodes if cluster.hosts[node].up]
     if name == "leader":
-        leader = simulation.leader()
+        leader = cluster.leader()
         return [leader] if leader is not None else []
     if name == "followers":
-        leader = simulation.leader()
+        leader = cluster.leader()
         return [node for node in live if node != leader]
     if name == "crashed":
-        return [node for node in nodes if not simulation.hosts[node].up]
+        return [node for node in nodes if not cluster.hosts[node].up]
     if name == "random":
         pool = live or list(nodes)
         return [pool[int(rng.integers(len(pool)))]]

@@ -22,7 +22,7 @@ from sim.plots.style import (
     new_figure,
 )
 
-# A fault and the row that undoes it, as faults.csv names them (sim/faults/actions.py).
+# A fault and the row that undoes it, as faults.csv names them (sim/faults/kinds/).
 FAULT_ENDS = {
     "crash": "restart",
     "pause": "resume",

@@ -1,266 +1,77 @@
-"""The `faults:` section: one model per fault kind, picked by which kind key an entry has.
+"""The `faults:` section: one model per registered kind, picked by which kind key an entry has;
+the random nemesis's entry; and the checks that need the cluster.
 
-Every entry fires at ``at`` (ms from the start). Faults that can be undone take ``for``: the
-fault is lifted that long after it fired (crash -> restart, pause -> resume, partition, cut and
-isolate -> the links come back, loss/duplicate/delay/clock -> the previous setting).
-
-Targets name nodes: a node name, a list of names, or a role resolved when the fault fires:
-``leader`` (the node the protocol reports as leader; for `seed`, the node that proposed last),
-``followers`` (every live node but the leader), ``random`` (one live node), ``minority`` (a random
-(n-1)//2 nodes), ``majority`` (a random n//2+1 nodes), ``crashed`` (nodes down now). A list may
-mix names and roles; it means all of them.
+The kinds are looked up in the registry (`sim.scenario.fault_kinds`) each time an entry is
+validated, so the union grows with every kind registered; the generated docs and the JSON Schema
+show the built-in kinds.
 """
 
 from __future__ import annotations
 
 import difflib
-import typing
+import functools
 from collections.abc import Iterable
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, Union
 
 from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
     Discriminator,
     Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     Tag,
-    WithJsonSchema,
-    field_validator,
+    TypeAdapter,
 )
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
+from sim.scenario.fault_entry import ROLES, FaultEntry, Once, Path, Strict, Target, Undoable
+from sim.scenario.fault_kinds import broken_kinds, fault_kinds
 from sim.units import Duration
 
-ROLES = ("leader", "followers", "random", "minority", "majority", "crashed")
-KINDS = (
-    "crash",
-    "restart",
-    "pause",
-    "partition",
-    "cut",
-    "isolate",
-    "heal",
-    "loss",
-    "duplicate",
-    "delay",
-    "clock",
-    "nemesis",
-)
-NemesisKind = Literal[
-    "crash", "pause", "partition", "isolate", "loss", "duplicate", "delay", "clock"
-]
-
-Path = tuple[str | int, ...]
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$", max_length=64)]
+__all__ = ["ROLES", "Fault", "FaultEntry", "NemesisFault", "Once", "Target", "Undoable"]
 
 
-def _one_or_many(value: Any) -> Any:
-    if isinstance(value, str):
-        return [value]
-    if not isinstance(value, list):
-        raise ValueError(f"a node name, a list of names, or a role ({', '.join(ROLES)})")
-    return value
+def drawable_kinds(builtin: bool = False) -> list[str]:
+    """The kinds the random nemesis may draw, in the registry's order."""
+    return [kind for kind, cls in fault_kinds(builtin).items() if cls.drawable]
 
 
-Target = Annotated[
-    list[Name],
-    Field(min_length=1),
-    BeforeValidator(_one_or_many),
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {"type": "string"},
-                {"type": "array", "items": {"type": "string"}, "minItems": 1},
-            ],
-            "description": "a node name, a list of names, or a role: " + ", ".join(ROLES),
-        }
-    ),
-]
-"""A node name, a list of names, or a role; always a list once validated."""
+class _Drawable:
+    """A kind the nemesis may draw: checked against the registry when validated."""
+
+    def choices(self) -> list[str]:
+        """The built-in kinds it may name, for the docs."""
+        return drawable_kinds(builtin=True)
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return core_schema.no_info_plain_validator_function(_drawable)
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
+        return {"enum": self.choices(), "type": "string"}
+
+    def __repr__(self) -> str:
+        return "a kind the nemesis draws"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+DrawableKind = Annotated[str, _Drawable()]
 
 
-class _Timed(_Strict):
-    kind: ClassVar[str]
-    at: Duration = Field(description="when the fault fires, from the start of the run")
+def _drawable(value: Any) -> str:
+    kinds = drawable_kinds()
+    if isinstance(value, str) and value in kinds:
+        return value
+    # Worded as pydantic words a Literal's error, which the loader knows how to show.
+    quoted = [repr(kind) for kind in kinds]
+    expected = f"{', '.join(quoted[:-1])} or {quoted[-1]}" if len(quoted) > 1 else quoted[0]
+    raise PydanticCustomError("literal_error", "Input should be {expected}", {"expected": expected})
 
 
-class _Undoable(_Timed):
-    for_: Duration | None = Field(
-        default=None,
-        alias="for",
-        description="undo the fault this long after it fired (crash: restart, pause: resume, "
-        "partition, cut, isolate: the links come back, loss, duplicate, delay, clock: the "
-        "previous setting); restart, heal and nemesis take none",
-    )
-
-
-class _Once(_Timed):
-    """An entry that is not undone: restart and heal are undos, the nemesis undoes its own."""
-
-    for_: None = Field(default=None, alias="for")
-
-    @field_validator("for_", mode="before")
-    @classmethod
-    def _no_for(cls, value: Any) -> None:
-        # A field rather than an unknown key, so that the error names this kind's keys.
-        if value is not None and cls.kind == "nemesis":
-            raise ValueError(
-                "put `for` inside `nemesis:` (how long each fault lasts); `stop` ends the nemesis"
-            )
-        if value is not None:
-            raise ValueError(f"`{cls.kind}` is not undone, so it takes no `for`")
-
-
-class CrashFault(_Undoable):
-    """``{at: 5s, crash: leader, for: 1s}``: volatile state, timers and queued work are lost;
-    durable state is kept. ``for`` restarts the nodes this fault crashed."""
-
-    kind = "crash"
-    crash: Target = Field(
-        description="crash these nodes: volatile state, timers and queued work are lost, "
-        "durable state kept"
-    )
-
-
-class RestartFault(_Once):
-    """``{at: 6s, restart: crashed}``: crashed nodes come back with their durable state."""
-
-    kind = "restart"
-    restart: Target = Field(
-        description="bring these crashed nodes back with their durable state, e.g. `crashed`"
-    )
-
-
-class PauseFault(_Undoable):
-    """``{at: 2s, pause: n2, for: 500ms}``: the node handles nothing (a GC pause, a frozen VM)
-    and keeps every state; what arrived meanwhile is handled, in order, when it resumes."""
-
-    kind = "pause"
-    pause: Target = Field(
-        description="these nodes handle nothing and keep every state (a GC pause); what "
-        "arrived meanwhile is handled in order when they resume"
-    )
-
-
-class PartitionFault(_Undoable):
-    """``{at: 8s, partition: [[n1, n2], [n3, n4, n5]], for: 2s}``: each item is a group (a
-    target); nodes in no group form one more group. Links between groups are cut both ways.
-    ``partition: leader`` cuts the leader from the rest; a new partition replaces the old."""
-
-    kind = "partition"
-    partition: Annotated[list[Target], Field(min_length=1), BeforeValidator(_one_or_many)] = Field(
-        description="groups (each a target) cut from each other both ways; nodes in no "
-        "group form one more; a new partition replaces the old"
-    )
-
-
-class CutLinks(_Strict):
-    src: Target = Field(alias="from", description="the nodes whose messages are dropped")
-    dst: Target = Field(alias="to", description="the nodes those messages were going to")
-
-
-class CutFault(_Undoable):
-    """``{at: 1s, cut: {from: n1, to: n2}}``: messages from n1 to n2 are dropped (one way)."""
-
-    kind = "cut"
-    cut: CutLinks = Field(description="drop the messages from `from` to `to` (one way)")
-
-
-class IsolateFault(_Undoable):
-    """``{at: 1s, isolate: leader, for: 2s}``: the target is cut off from every other node."""
-
-    kind = "isolate"
-    isolate: Target = Field(description="cut these nodes off from every other node")
-
-
-class HealFault(_Once):
-    """``{at: 4s, heal: true}``: every partition, isolation and cut is lifted."""
-
-    kind = "heal"
-    heal: Literal[True] = Field(
-        description="`true`: lift every partition, isolation and cut at once"
-    )
-
-
-class LossFault(_Undoable):
-    """``{at: 12s, loss: 0.3, for: 1s}``: every node-to-node link drops messages with this
-    probability (instead of its configured one)."""
-
-    kind = "loss"
-    loss: Probability = Field(
-        description="every node-to-node link drops messages with this probability instead"
-    )
-
-
-class DuplicateFault(_Undoable):
-    """``{at: 1s, duplicate: 0.5}``: every link delivers a message twice with this probability."""
-
-    kind = "duplicate"
-    duplicate: Probability = Field(
-        description="every link delivers a message twice with this probability instead"
-    )
-
-
-def _extra_only(value: Any) -> Any:
-    return value if isinstance(value, dict | BaseModel) else {"extra": value}
-
-
-def _or_duration(schema: dict[str, Any]) -> None:
-    # Editors should accept the `delay: 20ms` shorthand as well as the mapping.
-    schema["anyOf"] = [{"$ref": schema.pop("$ref")}, {"type": ["number", "string"]}]
-
-
-class DelayLinks(_Strict):
-    """Extra latency on the links from each ``from`` node to each ``to`` node (default: every
-    node on a side left out), and back too if ``symmetric``."""
-
-    extra: Duration = Field(description="latency added to each message on these links")
-    src: Target | None = Field(
-        default=None, alias="from", description="the sending nodes (default: every node)"
-    )
-    dst: Target | None = Field(
-        default=None, alias="to", description="the receiving nodes (default: every node)"
-    )
-    symmetric: bool = Field(default=False, description="also the links back, from `to` to `from`")
-
-
-class DelayFault(_Undoable):
-    """``{at: 2s, delay: {extra: 20ms, to: n3}, for: 1s}``: messages to n3 take 20 ms longer;
-    ``delay: 20ms`` delays every link; ``{extra: 20ms, from: n1, to: n2, symmetric: true}``
-    delays n1 <-> n2."""
-
-    kind = "delay"
-    delay: Annotated[
-        DelayLinks,
-        BeforeValidator(_extra_only),
-        Field(json_schema_extra=_or_duration),
-    ] = Field(description="extra latency: a duration for every link, or a mapping for some")
-
-
-class ClockSkew(_Strict):
-    node: Target = Field(description="the nodes whose timers are skewed")
-    factor: Annotated[float, Field(gt=0.0, le=1000.0)] = Field(
-        description="how fast their timers run: 2.0 fires timeouts in half the time, 0.5 in "
-        "twice the time"
-    )
-
-
-class ClockFault(_Undoable):
-    """``{at: 1s, clock: {node: n2, factor: 2.0}}``: n2's timers run twice as fast (timeouts
-    fire in half the time); 0.5 runs them at half speed. Timers set from then on are affected."""
-
-    kind = "clock"
-    clock: ClockSkew = Field(description="skew the timers set from now on")
-
-
-class NemesisSpec(_Strict):
-    kinds: Annotated[list[NemesisKind], Field(min_length=1)] = Field(
-        description="the kinds to draw from, uniformly: " + ", ".join(typing.get_args(NemesisKind))
+class NemesisSpec(Strict):
+    kinds: Annotated[list[DrawableKind], Field(min_length=1)] = Field(
+        description="the kinds to draw from, uniformly"
     )
     every: Annotated[Duration, Field(gt=0.0)] = Field(description="how often a fault strikes")
     for_: Duration | None = Field(
@@ -276,7 +87,7 @@ class NemesisSpec(_Strict):
     )
 
 
-class NemesisFault(_Once):
+class NemesisFault(Once):
     """``{nemesis: {kinds: [crash, partition, pause, loss], every: 2s, for: 1s}}``: from ``at``
     (default 0) until ``stop`` (default: the end), every ``every`` one fault of a kind drawn
     uniformly from ``kinds`` strikes and is undone after ``for`` (default: half of ``every``).
@@ -292,43 +103,92 @@ class NemesisFault(_Once):
         description="random faults drawn from the seed alone, from `at` until `stop`"
     )
 
+    def targets(self) -> list[tuple[Path, list[str]]]:
+        target = self.nemesis.target
+        return [(("nemesis", "target"), target)] if target is not None else []
+
+    def problems(self) -> list[tuple[Path, str]]:
+        stop = self.nemesis.stop
+        if stop is not None and stop <= self.at:
+            return [(("nemesis", "stop"), f"must be after `at` ({self.at:g} ms)")]
+        return []
+
+
+# --- the union of the kinds ------------------------------------------------------------------
+
+
+def entry_models(builtin: bool = False) -> list[type[FaultEntry]]:
+    """Every entry model, in the order listed: the kinds, then the nemesis."""
+    return [*fault_kinds(builtin).values(), NemesisFault]
+
+
+def validate_fault(value: Any) -> FaultEntry:
+    """One entry of `faults:` as its kind's model (a ValidationError says what is wrong)."""
+    if isinstance(value, dict):
+        broken = broken_kinds()
+        named = [kind for kind in broken if kind in value]
+        if named and not any(kind in value for kind in fault_kinds()):
+            raise PydanticCustomError("fault_kind", "{reason}", {"reason": broken[named[0]]})
+    return _union(tuple(entry_models())).validate_python(value)
+
 
 def _tag(kind: str) -> str:
     # Not a key of the data: the loader drops bracketed union tags from error paths.
     return f"fault[{kind}]"
 
 
-def _fault_kind(value: Any) -> str | None:
-    if isinstance(value, _Timed):
-        return _tag(value.kind)
-    if isinstance(value, dict):
-        for kind in KINDS:
-            if kind in value:
-                return _tag(kind)
-    return None
+@functools.cache
+def _union(models: tuple[type[FaultEntry], ...]) -> TypeAdapter[Any]:
+    """The discriminated union of ``models``, each picked by its kind key (the first of them,
+    in this order, that an entry has)."""
+    kinds = [model.kind for model in models]
+
+    def kind_of(value: Any) -> str | None:
+        if isinstance(value, FaultEntry):
+            return _tag(value.kind)
+        if isinstance(value, dict):
+            for kind in kinds:
+                if kind in value:
+                    return _tag(kind)
+        return None
+
+    members = tuple(Annotated[model, Tag(_tag(model.kind))] for model in models)
+    union: Any = Annotated[
+        Union[members],  # noqa: UP007 (a union of a tuple of types is spelled this way)
+        Discriminator(
+            kind_of,
+            custom_error_type="fault_kind",
+            custom_error_message="a fault is a mapping with `at:` and one kind key (kinds: "
+            + ", ".join(kinds)
+            + ")",
+        ),
+    ]
+    return TypeAdapter(union)
 
 
-Fault = Annotated[
-    Annotated[CrashFault, Tag(_tag("crash"))]
-    | Annotated[RestartFault, Tag(_tag("restart"))]
-    | Annotated[PauseFault, Tag(_tag("pause"))]
-    | Annotated[PartitionFault, Tag(_tag("partition"))]
-    | Annotated[CutFault, Tag(_tag("cut"))]
-    | Annotated[IsolateFault, Tag(_tag("isolate"))]
-    | Annotated[HealFault, Tag(_tag("heal"))]
-    | Annotated[LossFault, Tag(_tag("loss"))]
-    | Annotated[DuplicateFault, Tag(_tag("duplicate"))]
-    | Annotated[DelayFault, Tag(_tag("delay"))]
-    | Annotated[ClockFault, Tag(_tag("clock"))]
-    | Annotated[NemesisFault, Tag(_tag("nemesis"))],
-    Discriminator(
-        _fault_kind,
-        custom_error_type="fault_kind",
-        custom_error_message="a fault is a mapping with `at:` and one kind key (kinds: "
-        + ", ".join(KINDS)
-        + ")",
-    ),
-]
+class _Registered:
+    """Validates an entry as the union of the kinds registered then; its JSON Schema is the
+    union of the built-in kinds."""
+
+    def models(self) -> list[type[FaultEntry]]:
+        """The models an entry may be (the loader picks one to list an entry's keys)."""
+        return entry_models()
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return core_schema.no_info_plain_validator_function(validate_fault)
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> Any:
+        return handler(_union(tuple(entry_models(builtin=True))).core_schema)
+
+    def __repr__(self) -> str:
+        return "registered fault kinds"
+
+
+Fault = Annotated[FaultEntry, _Registered()]
 """One entry of `faults:`."""
 
 
@@ -336,7 +196,7 @@ Fault = Annotated[
 
 
 def check_fault_names(
-    faults: Iterable[tuple[int, Any]], nodes: tuple[str, ...] | None, duration: float | None
+    faults: Iterable[tuple[int, FaultEntry]], nodes: tuple[str, ...] | None, duration: float | None
 ) -> list[tuple[Path, str]]:
     """Problems no single field shows: unknown node names, overlapping partition groups, faults
     that would fire after the run ends. ``faults`` are the valid entries with their index in the
@@ -346,10 +206,9 @@ def check_fault_names(
     for i, fault in faults:
         base: Path = ("faults", i)
         if nodes is not None:
-            for path, names in _targets(fault):
+            for path, names in fault.targets():
                 problems += _unknown_names((*base, *path), names, nodes)
-        if isinstance(fault, PartitionFault):
-            problems += _overlaps((*base, "partition"), fault.partition)
+        problems += [((*base, *path), message) for path, message in fault.problems()]
         if duration is not None and fault.at >= duration:
             problems.append(
                 (
@@ -357,28 +216,7 @@ def check_fault_names(
                     f"{fault.at:g} ms is not before the end of the run ({duration:g} ms)",
                 )
             )
-        stop = fault.nemesis.stop if isinstance(fault, NemesisFault) else None
-        if stop is not None and stop <= fault.at:
-            problems.append(((*base, "nemesis", "stop"), f"must be after `at` ({fault.at:g} ms)"))
     return problems
-
-
-def _targets(fault: Any) -> list[tuple[Path, list[str]]]:
-    """Every target of a fault, with its path relative to the fault entry."""
-    if isinstance(fault, PartitionFault):
-        return [(("partition", j), group) for j, group in enumerate(fault.partition)]
-    if isinstance(fault, CutFault):
-        return [(("cut", "from"), fault.cut.src), (("cut", "to"), fault.cut.dst)]
-    if isinstance(fault, DelayFault):
-        sides = (("from", fault.delay.src), ("to", fault.delay.dst))
-        return [(("delay", key), names) for key, names in sides if names is not None]
-    if isinstance(fault, ClockFault):
-        return [(("clock", "node"), fault.clock.node)]
-    if isinstance(fault, CrashFault | RestartFault | PauseFault | IsolateFault):
-        return [((fault.kind,), getattr(fault, fault.kind))]
-    if isinstance(fault, NemesisFault) and fault.nemesis.target is not None:
-        return [(("nemesis", "target"), fault.nemesis.target)]
-    return []
 
 
 def _unknown_names(path: Path, names: list[str], nodes: tuple[str, ...]) -> list[tuple[Path, str]]:
@@ -392,19 +230,4 @@ def _unknown_names(path: Path, names: list[str], nodes: tuple[str, ...]) -> list
         shown = ", ".join(allowed[:18]) + (", ..." if len(allowed) > 18 else "")
         where = (*path, j) if len(names) > 1 else path
         problems.append((where, f"unknown node {name!r} (allowed: {shown}){hint}"))
-    return problems
-
-
-def _overlaps(path: Path, groups: list[list[str]]) -> list[tuple[Path, str]]:
-    first_group: dict[str, int] = {}
-    problems = []
-    for j, group in enumerate(groups):
-        for name in group:
-            if name in ROLES:
-                continue  # resolved at fire time; a node already placed stays in its group
-            seen = first_group.setdefault(name, j)
-            if seen != j:
-                problems.append(
-                    ((*path, j), f"{name} is already in group {seen + 1}; groups must not overlap")
-                )
     return problems

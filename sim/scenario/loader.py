@@ -360,7 +360,9 @@ def _models_in(annotation: Any) -> list[type[BaseModel]]:
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)
     if origin is typing.Annotated:
-        return _models_in(args[0])
+        # A union known only when validating (the registered fault kinds) lists its members.
+        listed = [meta.models() for meta in args[1:] if hasattr(meta, "models")]
+        return listed[0] if listed else _models_in(args[0])
     if origin in (typing.Union, types.UnionType, list, tuple):
         return [m for arg in args for m in _models_in(arg)]
     return []

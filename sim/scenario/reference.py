@@ -18,7 +18,8 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from sim.protocols.registry import get_protocol, protocol_names
-from sim.scenario.faults import ROLES, CrashFault, Fault
+from sim.scenario.fault_entry import ROLES, Undoable
+from sim.scenario.faults import entry_models
 from sim.scenario.loader import MAX_BYTES
 from sim.scenario.model import Constant, Latency, Scenario
 from sim.scenario.schema import scenario_schema
@@ -64,6 +65,9 @@ def _type_name(annotation: Any) -> str:
         return "mapping"
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
     if origin is typing.Annotated:
+        for meta in args[1:]:
+            if hasattr(meta, "choices"):  # a name checked against a registry (fault kinds)
+                return _type_name(typing.Literal[tuple(meta.choices())])
         return _unit(args[1:]) or _type_name(args[0])
     if origin is typing.Literal:
         return " \\| ".join(f"`{json.dumps(a) if isinstance(a, bool) else a}`" for a in args)
@@ -145,14 +149,13 @@ def _table(rows: list[str]) -> str:
 
 def _fault_section() -> str:
     """The keys every fault entry may have (`at`, `for`), then each kind's own."""
-    timing = CrashFault.model_fields  # `at` and `for` as every fault that can be undone has them
+    timing = Undoable.model_fields  # `at` and `for` as every fault that can be undone has them
     at, undo = timing["at"], timing["for_"]
     rows = [
         f"| `faults[].at` | duration | required (nemesis: `0.0`) | {at.description} |",
         f"| `faults[].for` | duration or none | `null` | {undo.description} |",
     ]
-    for variant in typing.get_args(typing.get_args(Fault)[0]):
-        model = typing.get_args(variant)[0]
+    for model in entry_models(builtin=True):
         rows += _rows(model, "faults[].", only={model.kind})
     return "\n".join(
         [

@@ -6,14 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from sim.faults.kinds.clock import ClockFault
+from sim.faults.kinds.crash import CrashFault
+from sim.faults.kinds.delay import DelayFault
+from sim.faults.kinds.partition import PartitionFault
 from sim.scenario import ScenarioError, load_scenario
-from sim.scenario.faults import (
-    ClockFault,
-    CrashFault,
-    DelayFault,
-    NemesisFault,
-    PartitionFault,
-)
+from sim.scenario.faults import NemesisFault
 from tests.conftest import make_scenario
 
 HEAD = """name: f
