@@ -1,4 +1,5 @@
-"""Units of scenario files: durations (milliseconds inside) and rates (per second inside).
+"""Units of scenario files: durations (milliseconds inside), rates (per second inside) and clock
+drifts (a fraction inside: ``50ppm`` is 5e-05).
 
 A leaf module: scenario models and protocol parameter models both use these types.
 """
@@ -15,6 +16,10 @@ _DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*(us|µs|ms|
 _TO_MS = {"us": 1e-3, "µs": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3, "h": 3600e3, None: 1.0}
 _RATE = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*(?:/\s*(s|ms|m))?\s*$")
 _PER_S = {"s": 1.0, "ms": 1e3, "m": 1 / 60, None: 1.0}
+_DRIFT = re.compile(r"^\s*([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*(ppm)?\s*$")
+MAX_DRIFT = 0.1
+"""A clock drifts by less than this fraction (100000ppm): a clock 10% off is broken, not drifting,
+and a drift of -1 would stop it."""
 
 
 def parse_duration(value: Any) -> float:
@@ -49,6 +54,25 @@ def parse_rate(value: Any) -> float:
     return rate
 
 
+def parse_drift(value: Any) -> float:
+    """``50ppm``, ``-20ppm`` or a bare number (a fraction: ``5e-05`` is 50ppm) -> a fraction."""
+    if isinstance(value, bool):
+        raise ValueError("a clock drift, not a boolean (e.g. 50ppm, -20ppm, or a fraction)")
+    if isinstance(value, int | float):
+        drift = float(value)
+    elif isinstance(value, str) and (m := _DRIFT.match(value)):
+        # Divided, not multiplied by 1e-6: 1000ppm is then exactly the double nearest 0.001.
+        drift = float(m.group(1)) / 1e6 if m.group(2) else float(m.group(1))
+    else:
+        raise ValueError(f"not a clock drift: {value!r} (e.g. 50ppm, -20ppm, or a fraction)")
+    if not math.isfinite(drift) or not -MAX_DRIFT < drift < MAX_DRIFT:
+        raise ValueError(
+            "a clock drift must be above -100000ppm and below 100000ppm (a bare number is a "
+            f"fraction: 50ppm is 5e-05), got {value!r}"
+        )
+    return drift
+
+
 Duration = Annotated[
     float,
     BeforeValidator(parse_duration),
@@ -78,3 +102,14 @@ Rate = Annotated[
     ),
 ]
 """A rate per second (float); accepts a number or a string such as ``100/s``."""
+
+DRIFT_SCHEMA = {
+    "anyOf": [
+        {"type": "number", "exclusiveMinimum": -MAX_DRIFT, "exclusiveMaximum": MAX_DRIFT},
+        {"type": "string", "pattern": r"^\s*[-+]?[0-9.eE+-]+\s*(ppm)?\s*$"},
+    ],
+    "description": "a clock drift: 50ppm, -20ppm, or a bare fraction (5e-05 is 50ppm), within "
+    "±100000ppm",
+}
+Drift = Annotated[float, BeforeValidator(parse_drift), WithJsonSchema(DRIFT_SCHEMA)]
+"""A clock drift as a fraction (float): +5e-05 runs fast by 50 parts per million."""

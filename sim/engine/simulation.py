@@ -13,6 +13,7 @@ import time
 from sim.core.environment import Environment
 from sim.core.rng import RandomStreams
 from sim.engine.node import NodeHost
+from sim.engine.timer_noise import timer_noises
 from sim.faults import FaultSchedule
 from sim.metrics.recorder import Recorder
 from sim.network.network import Network
@@ -52,6 +53,7 @@ class Simulation:
             scenario.duration,
             self.streams.generator("workload:ops"),
         )
+        noises = timer_noises(scenario.cluster, self.streams, self.env)
         for node in self.nodes:
             self.hosts[node] = NodeHost(
                 self.env,
@@ -64,6 +66,7 @@ class Simulation:
                 scenario.cluster.processing,
                 scenario.cluster.disk_write,
                 self.clients.reply,
+                noises[node],
             )
         self.faults = FaultSchedule(self)
         self.wall_s = 0.0

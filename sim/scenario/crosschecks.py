@@ -132,7 +132,8 @@ def cross_checks(parts: Parts) -> list[tuple[Path, str]]:
 
 
 def _check_names(parts: Parts, nodes: tuple[str, ...]) -> list[tuple[Path, str]]:
-    """Every node name a link or the workload mentions must be a node of the cluster."""
+    """Every node name a link, a per-node clock drift or the workload mentions must be a node of
+    the cluster."""
     known = set(nodes)
     problems = []
     for i, link in parts.links:
@@ -145,6 +146,11 @@ def _check_names(parts: Parts, nodes: tuple[str, ...]) -> list[tuple[Path, str]]
                         else ("network", "links", i, side)
                     )
                     problems.append((path, unknown_node(node, known)))
+    drift = parts.cluster.value.clock_drift
+    if parts.cluster.valid("clock_drift") and isinstance(drift, dict):
+        for node in drift:
+            if node not in known:
+                problems.append((("cluster", "clock_drift", node), unknown_node(node, known)))
     target = parts.workload.value.target
     if parts.workload.valid("target") and target not in ("leader", "any") and target not in known:
         problems.append(

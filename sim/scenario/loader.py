@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from sim.protocols.api.quorum import intersection_problems
 from sim.protocols.registry import get_protocol, protocol_problem
 from sim.scenario.crosschecks import Parts, cross_checks, validate_keys
 from sim.scenario.errors import Problem, ScenarioError
@@ -223,6 +224,22 @@ def _check_protocol(parts: Parts, data: dict[str, Any], locate: _Locator) -> lis
         for key, message in check_cluster(nodes):
             path = (*prefix, key) if key else prefix
             problems.append(Problem(locate(path), _dotted(path), message))
+    # Quorums that can be disjoint let two sides decide differently: refused unless the
+    # scenario is a teaching one that says so (and must then show the violation).
+    quorums = getattr(params, "quorums", None)
+    unsafe = cluster.valid("unsafe") and cluster.value.unsafe
+    if not errors and not problems and quorums is not None and nodes is not None and not unsafe:
+        for key, (phase1, phase2) in quorums(nodes).items():
+            path = (*prefix, key) if key else prefix
+            for message in intersection_problems(phase1, phase2):
+                problems.append(
+                    Problem(
+                        locate(path),
+                        _dotted(path),
+                        f"{message}; set cluster.unsafe: true for a teaching scenario that "
+                        "must show what that breaks",
+                    )
+                )
     return problems
 
 

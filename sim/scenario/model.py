@@ -12,17 +12,20 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
+    ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
 
 from sim.scenario.faults import ROLES, Fault
-from sim.units import Duration, Rate
+from sim.units import DRIFT_SCHEMA, Drift, Duration, Rate
 
 OpKind = Literal["write", "read", "cas"]
 ROLE_NAMES = frozenset({*ROLES, "any"})  # targets that name a role, never a node
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-NodeName = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$", max_length=64)]
+NODE_NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]*$"
+NodeName = Annotated[str, Field(pattern=NODE_NAME_PATTERN, max_length=64)]
 
 
 class Strict(BaseModel):
@@ -153,6 +156,51 @@ class Link(Strict):
         return None if value is None else _constant_from_duration(value)
 
 
+# --- clock drift ------------------------------------------------------------------------------
+
+
+class DriftRange(Strict):
+    """each node's drift drawn once, uniformly between `low` and `high`, from its own stream"""
+
+    low: Drift = Field(description="the slowest a clock may run, e.g. -50ppm")
+    high: Drift = Field(description="the fastest a clock may run, e.g. 50ppm")
+
+    @field_validator("high")
+    @classmethod
+    def _ordered(cls, high: float, info: ValidationInfo) -> float:
+        # On `high`, not the model: the error then names a key of the file.
+        low = info.data.get("low")
+        if low is not None and low > high:
+            raise ValueError(f"must be >= low ({low * 1e6:g}ppm), got {high * 1e6:g}ppm")
+        return high
+
+
+def _drift_tag(value: Any) -> str:
+    if isinstance(value, DriftRange) or (isinstance(value, dict) and {"low", "high"} & set(value)):
+        return "range"
+    return "nodes"
+
+
+# The JSON Schema's per-node mapping may not name `low` or `high`, else a range would match both
+# members of the union (`oneOf`), and editors would flag every range.
+_PER_NODE_SCHEMA = {
+    "type": "object",
+    "propertyNames": {
+        "pattern": NODE_NAME_PATTERN,
+        "maxLength": 64,
+        "not": {"enum": ["low", "high"]},
+    },
+    "additionalProperties": DRIFT_SCHEMA,
+}
+ClockDrift = Annotated[
+    Annotated[DriftRange, Tag("range")]
+    | Annotated[dict[NodeName, Drift], Tag("nodes"), WithJsonSchema(_PER_NODE_SCHEMA)],
+    Discriminator(_drift_tag),
+]
+"""A range every node's drift is drawn from, or a drift per node (a mapping naming `low` or
+`high` is a range)."""
+
+
 # --- sections ---------------------------------------------------------------------------------
 
 
@@ -173,12 +221,40 @@ class Cluster(Strict):
     disk_write: Duration = Field(
         default=0.0, description="latency of a durable write before a node may answer"
     )
+    unsafe: bool = Field(
+        default=False,
+        description="allow protocol parameters whose quorums can be disjoint (two sides of a "
+        "partition may both decide): for teaching scenarios that must show the violation",
+    )
+    timer_jitter: Latency | None = Field(
+        default=None,
+        description="a delay added to every timer a node sets, drawn per timer from the node's "
+        "own stream (see Latency distributions below): scheduling delays and pauses, which make "
+        "timers fire late. In simulated time, not scaled by drift or a clock fault. Default: none, "
+        "timers fire on time",
+    )
+    clock_drift: ClockDrift | None = Field(
+        default=None,
+        description="how fast each node's clock runs: `{low: -50ppm, high: 50ppm}` draws each "
+        "node's drift once, uniformly, from its own stream; `{n1: 30ppm, n2: -20ppm}` sets it "
+        "per node (the others: 0). A drift is `50ppm` or a bare fraction (`5e-05` is 50ppm), "
+        "above -100000ppm and below 100000ppm. A node of drift d reads its clock (the "
+        "protocol's `now`) as (1 + d) times the simulated time, and a timer it sets for D ms "
+        "fires after D / (1 + d) ms of simulated time (D / (f (1 + d)) under a `clock` fault "
+        "of factor f, which speeds timers only). Times a node reads are comparable on that "
+        "node only. Default: none, every clock exact",
+    )
 
     @property
     def node_names(self) -> tuple[str, ...]:
         if isinstance(self.nodes, int):
             return tuple(f"n{i}" for i in range(1, self.nodes + 1))
         return tuple(self.nodes)
+
+    @field_validator("timer_jitter", mode="before")
+    @classmethod
+    def _jitter_shorthand(cls, value: Any) -> Any:
+        return None if value is None else _constant_from_duration(value)
 
     @field_validator("nodes")
     @classmethod

@@ -97,6 +97,8 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
             },
             "processing": draw(durations),
             "disk_write": draw(durations),
+            # A small numeric quorum can be disjoint from another: allowed when unsafe.
+            "unsafe": True,
         },
         "network": {
             "latency": draw(latencies()),

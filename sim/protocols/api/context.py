@@ -25,7 +25,8 @@ The contract, as `NodeHost` keeps it:
 - **A pause** (a GC pause, a frozen VM) keeps everything; what arrives meanwhile is handled in
   arrival order on resume, timers included.
 - **Timers** are named: setting one replaces the pending timer of that name, cancelling one
-  means it never fires, and each fires once (``on_timer(name)``). Clock skew scales the delays.
+  means it never fires, and each fires once (``on_timer(name)``). A delay is of the node's
+  clock (``now``): clock skew and drift scale it, and ``cluster.timer_jitter`` adds to it.
 """
 
 from __future__ import annotations
@@ -49,7 +50,9 @@ class Context(TypingProtocol):
 
     @property
     def now(self) -> float:
-        """Simulated time in milliseconds (skew does not change it: only timers run faster)."""
+        """This node's clock in milliseconds: the simulated time, or (1 + d) times it on a node of
+        ``cluster.clock_drift`` d; compare it only with this node's own times (a `clock` fault
+        does not change it: only timers run faster)."""
         ...
 
     def send(self, dst: str, msg: Any) -> None:

@@ -17,12 +17,29 @@ from pydantic import BaseModel, ConfigDict
 from sim.protocols.api.context import Context
 from sim.protocols.api.invariant import Invariant
 from sim.protocols.api.operations import Request
+from sim.protocols.api.quorum import Quorum
 
 
 class ProtocolParams(BaseModel):
-    """Base of every protocol's parameter model: unknown parameters are errors."""
+    """Base of every protocol's parameter model: unknown parameters are errors.
+
+    Two hooks let the scenario loader check the parameters against the cluster, which the model
+    alone does not know: `check_cluster` (settings that can never work on these nodes) and
+    `quorums` (the quorum systems the parameters make, which must intersect unless the scenario
+    says ``cluster.unsafe: true``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def check_cluster(self, nodes: tuple[str, ...]) -> list[tuple[str, str]]:
+        """(parameter, problem) for each setting these nodes can never make progress with."""
+        return []
+
+    def quorums(self, nodes: tuple[str, ...]) -> dict[str, tuple[Quorum, Quorum | None]]:
+        """The quorums these parameters make on ``nodes``, by the parameter that sets them:
+        (phase 1, phase 2), or (the quorum, None) when one kind must meet itself. The loader
+        refuses any pair that can be disjoint (`intersection_problems`) unless the scenario
+        allows it for teaching."""
+        return {}
 
 
 class Protocol:

@@ -29,8 +29,13 @@ class RaftParams(ProtocolParams):
     read: Literal["log", "lease", "local"] = Field(
         "log",
         description="log: reads are log entries; lease: the leader answers while a majority "
-        "acknowledged it within the minimum election timeout; local: any node answers from its "
-        "own state (stale reads: for teaching)",
+        "acknowledged, within the minimum election timeout T of its own clock, an AppendEntries "
+        "it sent; local: any node answers from its own state (stale reads: for teaching). The "
+        "lease's only margin is that AppendEntries' one-way delay δ (the followers ignore "
+        "candidates for T of their own clocks from its receipt): with `cluster.clock_drift` it "
+        "is safe while T / (1 + d_leader) - T / (1 + d_follower) <= δ for every follower, about "
+        "while no follower's clock gains δ on the leader's in one T. T = 150ms: ±50ppm needs "
+        "δ >= 15us; δ = 100us allows the clocks 667ppm apart",
     )
     prevote: bool = Field(False, description="a pre-vote round before each candidacy")
     check_quorum: bool = Field(

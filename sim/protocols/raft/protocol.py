@@ -15,10 +15,22 @@ Choices the paper leaves open:
 - Leader stickiness (thesis 4.2.3: a node that heard from a leader within the minimum election
   timeout ignores RequestVote of a higher term; a leader ignores them while it leads) is on with
   ``check_quorum`` and with ``read: lease``, which is unsound without it.
-- The lease runs for the minimum election timeout from the send time of the newest
-  AppendEntries a majority acknowledged, with no safety margin: simulated clocks do not drift,
-  and the followers' stickiness counts from the receipt, which is later. A new leader serves lease
-  reads only once an entry of its term is committed.
+- The lease runs for the minimum election timeout T, by the leader's clock, from the send time
+  of the newest AppendEntries a majority acknowledged, with no margin of its own. Each follower
+  of that majority ignores candidates (stickiness) and does not stand itself for T of its own
+  clock from the receipt, which is later by the message's one-way delay δ; no other leader can
+  be elected without one of them. So the lease is safe while, for every follower,
+  ``T / (1 + d_L) - T / (1 + d_F) <= δ`` with ``cluster.clock_drift`` d_L (leader) and d_F
+  (follower); to first order, while ``T (d_F - d_L) <= δ``: a follower's clock may gain less
+  than δ on the leader's in one T. (A follower under a ``clock`` fault of factor f > 1 times out,
+  and stands, f times sooner: its ``1 + d_F`` becomes ``(1 + d_F) f``; the fault does not change
+  the clocks the lease and stickiness read.) Without drift it holds at any δ. With T = 150 ms,
+  ±50ppm needs δ >= 15 us, and δ = 100 us allows the clocks 667ppm apart. Beyond the bound the
+  followers' protection ends up to ``T / (1 + d_L) - T / (1 + d_F) - δ`` before the lease does;
+  a read is stale only if within that window a new leader wins its vote (one more δ), commits a
+  write (two more) and a client sees it, so the checker catches it only well beyond the bound
+  (T = 150 ms, δ = 100 us: ±50000ppm leaves 15 ms). A new leader serves lease reads only once
+  an entry of its term is committed.
 - ``candidate_timeout`` is a [min, max] range like ``election_timeout``; it times every
   candidacy and pre-vote round, the first included. With ``prevote`` a failed candidacy retries
   with a pre-vote round too.

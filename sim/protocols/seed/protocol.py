@@ -55,6 +55,10 @@ class SeedParams(ProtocolParams):
         "article's way; stale reads); log: reads are proposed and committed like writes",
     )
 
+    def quorums(self, nodes: tuple[str, ...]) -> dict[str, tuple[Quorum, Quorum | None]]:
+        """Any two proposers' quorums must share a node, or both sides of a partition commit."""
+        return {"quorum": (seed_quorum(self.quorum, nodes), None)}
+
     def check_cluster(self, nodes: tuple[str, ...]) -> list[tuple[str, str]]:
         """(parameter, problem) for a quorum these nodes can never form: nothing would commit."""
         n = len(nodes)
