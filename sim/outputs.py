@@ -11,13 +11,15 @@ own is therefore not ours any more, and is refused rather than replaced with tha
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
 import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 RUN_FILES = frozenset(
     {
@@ -186,3 +188,23 @@ def starts_with(header: str) -> Callable[[Path], bool]:
             return False
 
     return ours
+
+
+def write_csv_table(
+    path: Path, columns: Sequence[str], rows: Iterable[Sequence[Any]], what: str
+) -> None:
+    """Write a CSV table quorumsim owns at ``path`` (a new file, or one it wrote: recognised by
+    its header; OutputRefused otherwise), beside its place and renamed into it, so a reader
+    never sees half of it and nothing else is ever overwritten."""
+    claim_file(path, starts_with(",".join(columns)), what)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    partial = Path(name)
+    try:
+        with open(handle, "w", newline="", encoding="utf-8") as file:
+            writer = csv.writer(file, lineterminator="\n")
+            writer.writerow(columns)
+            writer.writerows(rows)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)

@@ -30,8 +30,6 @@ from __future__ import annotations
 import argparse
 import csv
 import math
-import os
-import tempfile
 import time
 from collections.abc import Generator
 from concurrent.futures import ProcessPoolExecutor
@@ -47,7 +45,7 @@ from sim.engine.node import NodeHost
 from sim.engine.simulation import Simulation
 from sim.faults.kinds.crash import CrashFault
 from sim.metrics.recovery import leader_recoveries
-from sim.outputs import OutputRefused, claim_file, starts_with
+from sim.outputs import OutputRefused, claim_file, starts_with, write_csv_table
 from sim.protocols.base import Request
 from sim.scenario import Scenario, scenario_from_dict
 
@@ -324,19 +322,8 @@ def reproduce(
 def write_table(rows: list[dict[str, Any]], path: Path) -> None:
     """Write the table at ``path``: a new file, or one this module wrote (OutputRefused
     otherwise); written beside it and renamed into place."""
-    claim_file(path, starts_with(",".join(COLUMNS)), "a Figure 16 table")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    partial = Path(name)
-    try:
-        with open(handle, "w", newline="", encoding="utf-8") as file:
-            writer = csv.writer(file, lineterminator="\n")
-            writer.writerow(COLUMNS)
-            for row in rows:
-                writer.writerow([_cell(row[column]) for column in COLUMNS])
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+    cells = ([_cell(row[column]) for column in COLUMNS] for row in rows)
+    write_csv_table(path, COLUMNS, cells, "a Figure 16 table")
 
 
 def _cell(value: Any) -> Any:
