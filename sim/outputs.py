@@ -205,6 +205,9 @@ def write_csv_table(
             writer = csv.writer(file, lineterminator="\n")
             writer.writerow(columns)
             writer.writerows(rows)
+        mask = os.umask(0)  # (read and put back: mkstemp made it private, a table is not)
+        os.umask(mask)
+        partial.chmod(0o666 & ~mask)
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
