@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
+from sim.experiment.signals import handlers_replaced
 from sim.outputs import claim, is_run_dir
 
 
@@ -87,16 +88,9 @@ def _signals_deferred() -> Iterator[None]:
     def note(signum: int, frame: FrameType | None) -> None:
         noted.append(signum)
 
-    previous = {}
-    for held in (signal.SIGINT, signal.SIGTERM):
-        handler = signal.getsignal(held)
-        if handler is not None:  # (None: set outside Python, and could not be put back)
-            previous[held] = handler
-            signal.signal(held, note)
     try:
-        yield
+        with handlers_replaced(note):
+            yield
     finally:
-        for held, handler in previous.items():
-            signal.signal(held, handler)
         for signum in noted:
             signal.raise_signal(signum)

@@ -33,6 +33,7 @@ from types import FrameType
 from typing import Any
 
 from sim.experiment.run import run
+from sim.experiment.signals import STOP_SIGNALS, handlers_replaced
 from sim.experiment.sweep.planning import (
     ResumeRefused,
     RunTask,
@@ -65,7 +66,6 @@ __all__ = [
 
 _POLL_S = 0.2
 _STOP_GRACE_S = 1.5  # a stopped worker's run unwinds in milliseconds; one still there is killed
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 # In a pool's worker process: whether a run is in progress, and whether the pool stopped the
 # worker (see `_stop`).
 _in_run = False
@@ -170,20 +170,11 @@ def stop_signals() -> Iterator[None]:
     ):
         yield
         return
-    previous = {}
-    for signum in STOP_SIGNALS:
-        handler = signal.getsignal(signum)
-        # (None: set outside Python, and could not be put back.)
-        if handler is not None and handler is not signal.SIG_IGN:
-            previous[signum] = handler
     _stop_requested = None
-    for signum in previous:
-        signal.signal(signum, _note_stop)
     try:
-        yield
+        with handlers_replaced(_note_stop, keep_ignored=True):
+            yield
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
         _stop_requested = None  # (read by `sweep` before this: a later sweep starts afresh)
 
 
