@@ -30,6 +30,7 @@ from sim.experiment.sweep import (
 )
 from sim.metrics.intervals import mean_interval, t_quantile_975
 from sim.protocols import Protocol, ProtocolParams, register
+from tests.experiment.tiny import tiny
 
 runner = CliRunner()
 # The module itself (`sim.experiment.sweep` the attribute is the function of the same name).
@@ -49,23 +50,6 @@ class Exploding(Protocol):
 
     def on_start(self, ctx: Any) -> None:
         raise RuntimeError("boom")
-
-
-def tiny(**sweep_section: Any) -> dict[str, Any]:
-    """A scenario of a few simulated milliseconds, with ``sweep_section`` as its sweep."""
-    return {
-        "name": "tiny",
-        "seed": 3,
-        "duration": "200ms",
-        "cluster": {
-            "nodes": 3,
-            "protocol": "raft",
-            "params": {"election_timeout": ["10ms", "20ms"], "heartbeat": "5ms"},
-        },
-        "network": {"latency": {"dist": "exponential", "mean": "1ms"}},
-        "workload": {"clients": 2, "target": "leader"},
-        "sweep": sweep_section,
-    }
 
 
 def exploding(seeds: int = 1) -> dict[str, Any]:

@@ -19,25 +19,14 @@ import pytest
 import yaml
 
 from sim.experiment.sweep import WALL_CLOCK
+from tests.experiment.tiny import tiny
 
 pytestmark = pytest.mark.skipif(
     not Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").exists(),
     reason="counts child processes in /proc (Linux)",
 )
 
-BASE = {
-    "name": "stop",
-    "seed": 3,
-    "duration": "200ms",
-    "cluster": {
-        "nodes": 3,
-        "protocol": "raft",
-        "params": {"election_timeout": ["10ms", "20ms"], "heartbeat": "5ms"},
-    },
-    "network": {"latency": {"dist": "exponential", "mean": "1ms"}},
-    "workload": {"clients": 2, "target": "leader"},
-    "sweep": {"grid": {"cluster.nodes": [3, 5]}, "seeds": 2},
-}
+BASE = tiny("stop", grid={"cluster.nodes": [3, 5]}, seeds=2)
 # Two short runs first (one of them finishes, then the signal comes), then two that would take
 # about ten seconds each: the sweep must stop them, not wait for them.
 STOP_GRID = ["--set", "sweep.grid={duration: [300ms, 60s], workload.clients: [2, 3]}"]
