@@ -2,7 +2,8 @@
 (or trace rows) and returning a `Figure`, so that a notebook shows it and `quorumsim plot`
 saves it. `save_run_plots` and `save_sweep_plots` read a directory and write its figures.
 
-    style          palette (Okabe-Ito), sizes, labels
+    style          palette (Okabe-Ito), protocol colours, sizes, labels, times, alt text
+    labels         text labels laid out without overlapping
     run_figures    latency CDF, timeline, leader recovery CDF
     sweep_figures  a figure against a swept parameter with 95% bands, throughput against load
     sequence       the message-sequence diagram of a window of a trace

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from sim.outputs import claim, is_plots_dir
 from sim.plots.run_figures import latency_cdf, recovery_cdf, timeline
 from sim.plots.sequence import busy_window, read_trace, sequence_diagram
-from sim.plots.style import DPI, FIXED_METADATA
+from sim.plots.style import DPI, png_metadata
 from sim.plots.sweep_figures import (
     latency_vs_parameter,
     sweep_axes,
@@ -55,6 +55,7 @@ def run_figures(directory: str | Path) -> dict[str, Figure]:
             faults,
             float(summary["duration_ms"]),
             summary.get("leadership"),
+            violation_ms=first_violation_ms(summary),
         ),
     }
     recoveries = summary.get("elections", {}).get("leader_recovery_ms") or []
@@ -69,6 +70,14 @@ def run_figures(directory: str | Path) -> dict[str, Figure]:
         start, end = busy_window(trace, first_fault)
         figures["sequence"] = sequence_diagram(read_trace(trace, start, end), start, end)
     return figures
+
+
+def first_violation_ms(summary: dict[str, Any]) -> float | None:
+    """When the first safety violation of summary.json was found: the later of its two
+    conflicting decisions (None for a safe run)."""
+    violations = summary.get("safety", {}).get("violations") or []
+    times = violations[0].get("times") if violations else None
+    return float(max(times)) if times else None
 
 
 def sweep_figures(directory: str | Path) -> dict[str, Figure]:
@@ -105,7 +114,7 @@ def sweep_figures(directory: str | Path) -> dict[str, Figure]:
         }
         requests = {k: v for k, v in requests.items() if len(v)}
         if requests:
-            figures["latency-cdf"] = latency_cdf(requests)
+            figures["latency-cdf"] = latency_cdf(requests, protocols=group == "cluster.protocol")
         if ok.get("elections.leader_recovery_ms.count", pd.Series(dtype=float)).fillna(0).sum():
             recoveries = {
                 value_label(value): [
@@ -160,7 +169,7 @@ def write_figures(
             partial = directory / f".{name}.partial.{ext}"
             try:
                 with matplotlib.rc_context({"svg.hashsalt": "quorumsim"}):
-                    fig.savefig(partial, dpi=dpi, metadata=FIXED_METADATA[ext])
+                    fig.savefig(partial, dpi=dpi, metadata=png_metadata(fig, ext))
                 os.replace(partial, path)
             finally:
                 partial.unlink(missing_ok=True)

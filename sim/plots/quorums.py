@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from sim.plots.style import FAULT_COLOR, PALETTE, new_figure
+from sim.plots.style import FAULT_COLOR, PALETTE, describe, new_figure
 
 
 def quorum_members(n: int, quorum: int, shift: int) -> tuple[set[int], set[int]]:
@@ -54,4 +54,13 @@ def quorum_overlap(n: int = 5, quorum: int = 3, shift: int | None = None) -> Fig
     ax.set_aspect("equal")
     ax.axis("off")
     ax.legend(fontsize=7, loc="lower center", ncols=4, markerscale=0.4, frameon=False)
+
+    def named(members: set[int]) -> str:
+        return ", ".join(f"n{i + 1}" for i in sorted(members)) or "none"
+
+    describe(
+        fig,
+        f"{n} nodes on a circle; quorum A is {named(first)}, quorum B is {named(second)}; "
+        f"both: {named(first & second)}. {verdict[0].upper()}{verdict[1:]}.",
+    )
     return fig

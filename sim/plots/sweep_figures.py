@@ -13,7 +13,15 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from sim.plots.style import MARKERS, REFERENCE_COLOR, color, finish, key_label, new_figure
+from sim.plots.style import (
+    MARKERS,
+    REFERENCE_COLOR,
+    describe,
+    finish,
+    key_label,
+    new_figure,
+    series_color,
+)
 
 _LINESTYLES = ["-", "--", ":", "-."]
 
@@ -82,8 +90,12 @@ def parameter_plot(
 ) -> Figure:
     """Each of ``figures`` (points.csv names without ``.mean``, e.g. ``latency_ms.p99``; a
     mapping gives each a legend label) against swept key ``x``: the mean across seeds as a line,
-    mean ± 95% interval as a band; one colour per value of ``by``, one line style per figure.
-    ``reference`` curves (label -> (x, y)) are drawn in black, e.g. a closed form."""
+    mean ± 95% interval as a band, clipped at zero (the figures of points.csv are never
+    negative); one colour per value of ``by`` (a protocol's own colour when ``by`` is the
+    protocol), one line style per figure. A categorical ``x`` (timeout ranges, protocols) gets
+    markers with error bars, side by side, and no lines: there is nothing between two
+    categories to draw. ``reference`` curves (label -> (x, y)) are drawn in black, e.g. a
+    closed form."""
     names = dict(figures) if isinstance(figures, Mapping) else {f: f for f in figures}
     if ax is None:
         fig, ax = new_figure()
@@ -91,23 +103,49 @@ def parameter_plot(
         fig = ax.get_figure()  # type: ignore[assignment]
     _, labels = _positions(points, x)
     groups = _groups(points, by)
+    keys = [by] if isinstance(by, str) else list(by or ())
+    protocols = keys == ["cluster.protocol"]
+    series = len(groups) * len(names)
+    described = []
     for g, (group, rows) in enumerate(groups):
         rows = rows.assign(_x=_x_of(rows, x, labels)).sort_values("_x", kind="stable")
+        shade = series_color(group, g, protocols)
         for f, (figure, name) in enumerate(names.items()):
             mean = rows[f"{figure}.mean"].astype(float).to_numpy()
-            half = rows[f"{figure}.ci95"].astype(float).to_numpy()
+            half = rows[f"{figure}.ci95"].astype(float).fillna(0.0).to_numpy()
+            low, high = np.maximum(mean - half, 0.0), mean + half
             xs = rows["_x"].to_numpy()
             label = ", ".join(part for part in (group, name if len(names) > 1 else "") if part)
-            ax.plot(
-                xs,
-                mean,
-                color=color(g),
-                linestyle=_LINESTYLES[f % len(_LINESTYLES)],
-                marker=MARKERS[g % len(MARKERS)],
-                markersize=4,
-                label=label or name,
+            style: dict[str, Any] = {
+                "color": shade,
+                "marker": MARKERS[g % len(MARKERS)],
+                "label": label or name,
+            }
+            if labels:
+                dodge = (g * len(names) + f - (series - 1) / 2) * min(0.6 / series, 0.15)
+                ax.errorbar(
+                    xs + dodge,
+                    mean,
+                    yerr=[mean - low, high - mean],
+                    linestyle="none",
+                    markersize=5,
+                    capsize=3,
+                    **style,
+                )
+            else:
+                ax.plot(
+                    xs, mean, linestyle=_LINESTYLES[f % len(_LINESTYLES)], markersize=4, **style
+                )
+                ax.fill_between(xs, low, high, color=shade, alpha=0.2, linewidth=0)
+            described.append(
+                f"{label or name}: "
+                + ", ".join(
+                    f"{value_label(v) if labels else f'{v:g}'} -> {m:.3g}"
+                    for v, m in zip(
+                        [labels[int(i)] for i in xs] if labels else xs, mean, strict=True
+                    )
+                )
             )
-            ax.fill_between(xs, mean - half, mean + half, color=color(g), alpha=0.2, linewidth=0)
     for r, (label, (rx, ry)) in enumerate((reference or {}).items()):
         ax.plot(
             rx,
@@ -119,17 +157,21 @@ def parameter_plot(
         )
     if labels:
         ax.set_xticks(range(len(labels)), labels)
+        ax.set_xlim(-0.5, len(labels) - 0.5)
     if log_y:
         ax.set_yscale("log")
     runs = int(points["runs"].max()) if "runs" in points and len(points) else 0
     shown = title or f"{', '.join(names.values())} against {key_label(x)}"
+    interval = "bars" if labels else "band"
     finish(
         ax,
-        f"{shown}\n(mean of {runs} seeds; band: 95% interval)" if runs > 1 else shown,
+        f"{shown}\n(mean of {runs} seeds; {interval}: 95% interval)" if runs > 1 else shown,
         key_label(x),
         ylabel or ", ".join(names.values()),
         legend=len(groups) > 1 or len(names) > 1 or bool(reference),
     )
+    seeds = f", mean of {runs} seeds with 95% intervals" if runs > 1 else ""
+    describe(fig, f"{shown}{seeds}. " + "; ".join(described) + ".")
     return fig
 
 
@@ -174,11 +216,12 @@ def throughput_vs_load(
     _, labels = _positions(points, load)
     if runs is not None:
         ok = runs[runs["status"] == "ok"] if "status" in runs else runs
-        for g, (_group, rows) in enumerate(_groups(ok, by)):
+        keys = [by] if isinstance(by, str) else list(by or ())
+        for g, (group, rows) in enumerate(_groups(ok, by)):
             ax.scatter(
                 _x_of(rows, load, labels),
                 rows["throughput_per_s"].astype(float),
-                color=color(g),
+                color=series_color(group, g, keys == ["cluster.protocol"]),
                 s=10,
                 alpha=0.6,
                 zorder=3,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from sim import plots
-from sim.experiment.gallery import ENTRIES, render
+from sim.experiment.gallery import ENTRIES, markdown_alt, render, stored_alts
 from tests.conftest import ROOT
 
 PAGE = ROOT / "docs" / "gallery.md"
@@ -16,8 +16,10 @@ def test_gallery_lists_every_figure_function() -> None:
     text = PAGE.read_text(encoding="utf-8")
     sections = re.findall(r"^## `(\w+)`$", text, flags=re.MULTILINE)
     assert sorted(sections) == sorted(f.__name__ for f in plots.FIGURES)
+    alts = stored_alts()
     for name in sections:
-        assert f"![{name}](gallery/{name}.png)" in text
+        assert len(alts[name]) > 40, f"{name}: no alt text in its PNG"
+        assert f"![{markdown_alt(alts[name])}](gallery/{name}.png)" in text
         assert (ROOT / "docs" / "gallery" / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
 
 

@@ -73,3 +73,20 @@ def test_plot_sweep_of_seeds_only(tmp_path: Path) -> None:
     result = runner.invoke(app, ["plot", str(tmp_path / "s")])
     assert result.exit_code == 0, result.output
     assert {p.name for p in (tmp_path / "s" / "plots").iterdir()} == {"latency-cdf.png"}
+
+
+def test_plot_writes_alt_text_and_marks_the_first_violation(tmp_path: Path) -> None:
+    """The unsafe partition run: each PNG carries its alt text as `Description`; the
+    timeline's names the first violation at the time summary.json gives."""
+    from PIL import Image
+
+    out = tmp_path / "run"
+    scenario = sim.load_scenario(SCENARIOS / "fault-partition.yaml", overrides=["duration=2.2s"])
+    result = sim.run(scenario, out=out)
+    first = max(result.summary["safety"]["violations"][0]["times"])
+    assert runner.invoke(app, ["plot", str(out)]).exit_code == 0
+    for path in (out / "plots").glob("*.png"):
+        with Image.open(path) as image:
+            assert len(image.info.get("Description", "")) > 40, path.name
+    with Image.open(out / "plots" / "timeline.png") as image:
+        assert f"First safety violation at {first:.0f} ms" in image.info["Description"]

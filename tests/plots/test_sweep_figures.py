@@ -1,11 +1,15 @@
-"""Sweep figures draw the means and intervals they are given."""
+"""Sweep figures draw the means and intervals they are given: bands clipped at zero,
+categories as markers with error bars, each protocol in its own colour in every figure."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.colors import to_hex
+from matplotlib.container import ErrorbarContainer
 
-from sim.plots import latency_vs_parameter, parameter_plot, throughput_vs_load
+from sim.plots import latency_cdf, latency_vs_parameter, parameter_plot, throughput_vs_load
+from sim.plots.style import FAULT_COLOR, PROTOCOL_COLORS, alt_text, protocol_color
 from sim.plots.sweep_figures import sweep_axes, value_label
 
 POINTS = pd.DataFrame(
@@ -50,24 +54,61 @@ def test_lines_are_the_means_and_bands_the_intervals() -> None:
     assert ax.get_xlabel() == "cluster size (nodes)" and ax.get_ylabel().endswith("(ms)")
 
 
+def test_band_is_clipped_at_zero() -> None:
+    """A mean of 3 with an interval of ±10 draws its band from 0, never below."""
+    points = POINTS.assign(**{"latency_ms.p99.ci95": [10.0, 10.0, 10.0, 10.0]})
+    ax = latency_vs_parameter(points, "cluster.nodes", by="cluster.protocol").axes[0]
+    lows = [_band(c)[1] for c in ax.collections]
+    assert min(low.min() for low in lows) == 0.0
+    assert all((low >= 0).all() for low in lows)
+
+
 def test_categorical_parameter_gets_ticks_in_order() -> None:
-    """Non-numeric values (timeout ranges as lists) sit at 0, 1, 2 with their labels."""
+    """Non-numeric values (timeout ranges as lists) sit at 0, 1, 2 with their labels, as
+    markers with error bars and no line joining them."""
     points = pd.DataFrame(
         {
             "point": [0, 1, 2],
             "cluster.params.election_timeout": ["[150,150]", "[150,151]", "[150,300]"],
             "runs": [2, 2, 2],
             "elections.split_votes.mean": [9.0, 3.0, 1.0],
-            "elections.split_votes.ci95": [1.0, 1.0, 0.5],
+            "elections.split_votes.ci95": [1.0, 1.0, 2.0],
         }
     )
     fig = parameter_plot(
         points, "cluster.params.election_timeout", {"elections.split_votes": "split votes"}
     )
     ax = fig.axes[0]
-    assert list(ax.lines[0].get_xdata()) == [0, 1, 2]
-    assert list(ax.lines[0].get_ydata()) == [9.0, 3.0, 1.0]
+    (bars,) = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+    marks = bars.lines[0]
+    assert list(marks.get_xdata()) == [0, 1, 2]
+    assert list(marks.get_ydata()) == [9.0, 3.0, 1.0]
+    assert marks.get_linestyle() == "None"  # no line from one category to the next
     assert [t.get_text() for t in ax.get_xticklabels()] == ["150-150", "150-151", "150-300"]
+    assert min(p.vertices[:, 1].min() for p in ax.collections[0].get_paths()) == 0  # not -1
+    assert "150-151 -> 3" in alt_text(fig)
+
+
+def _color_of(line) -> str:
+    return to_hex(line.get_color())
+
+
+def test_a_protocol_keeps_its_colour_across_figures() -> None:
+    """Raft is drawn in the same colour in a latency CDF (listed second) and in a sweep figure
+    by protocol (listed first); every known protocol has its own colour, none the fault's, and
+    a plug-in's is the same each time."""
+    raft_first = POINTS.iloc[[2, 3, 0, 1]]
+    lines = latency_vs_parameter(raft_first, "cluster.nodes", by="cluster.protocol").axes[0].lines
+    in_sweep = {line.get_label(): _color_of(line) for line in lines}
+    requests = pd.DataFrame({"latency_ms": [1.0, 2.0, 3.0, 4.0, 5.0], "outcome": ["ok"] * 5})
+    cdf = latency_cdf({"seed": requests, "raft": requests})
+    in_cdf = {line.get_label().split()[0]: _color_of(line) for line in cdf.axes[0].lines}
+    assert in_sweep["raft, p50"] == in_cdf["raft"] == to_hex(protocol_color("raft"))
+    assert in_sweep["seed, p99"] == in_cdf["seed"] == to_hex(protocol_color("seed"))
+    known = [protocol_color(p) for p in ("seed", "raft", "multipaxos", "fpaxos")]
+    assert len(set(known)) == 4 and set(PROTOCOL_COLORS) >= {"multipaxos", "fpaxos"}
+    plugin = protocol_color("my-epaxos")
+    assert plugin == protocol_color("my-epaxos") and FAULT_COLOR not in [*known, plugin]
 
 
 def test_reference_curve_drawn_beside() -> None:
