@@ -17,6 +17,7 @@ from simpy.core import NORMAL
 from sim.core.environment import Environment
 from sim.core.events import Delivery
 from sim.core.rng import RandomStreams
+from sim.network.client_paths import ClientPaths
 from sim.network.latency import sampler
 from sim.network.links import Link, LinkTable
 from sim.scenario.model import Network as NetworkConfig
@@ -40,6 +41,7 @@ class Network:
         self.nodes = nodes
         self.fifo = config.ordering == "fifo"
         self.links = LinkTable(config, streams)
+        self._streams = streams
         self.recorder = recorder
         self.receivers: dict[str, Receiver] = {}
         self._client_sample = sampler(config.client_latency)
@@ -225,6 +227,10 @@ class Network:
         if not self._client_latencies:
             self._client_latencies = self._client_sample(self._client_gen, 1024)[::-1].tolist()
         return self._client_latencies.pop()
+
+    def client_paths(self) -> ClientPaths:
+        """Delays of clients placed at nodes' sites (a workload's groups)."""
+        return ClientPaths(self.links, self._streams, self.client_delay)
 
     # --- faults -------------------------------------------------------------------------------
 

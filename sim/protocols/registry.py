@@ -57,6 +57,7 @@ def register(cls: type[Protocol]) -> type[Protocol]:
     return cls
 
 
+@functools.cache  # (once: listing the package took a short run's Simulation 0.07 ms, 4 times)
 def _discover() -> None:
     # Every subpackage of sim.protocols is a protocol that registers itself when imported.
     import sim.protocols as package

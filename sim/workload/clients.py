@@ -48,9 +48,38 @@ class ClientLinks(TypingProtocol):
     def client_delay(self) -> float: ...
 
 
+class SitePaths(TypingProtocol):
+    """What clients at a node's site need of the network (`sim.network.client_paths`)."""
+
+    def delay(self, src: str, dst: str) -> float: ...
+
+
+class Ids:
+    """The op and process ids handed out so far, shared by a run's client groups: a history's
+    ids are unique across the groups."""
+
+    __slots__ = ("op", "process")
+
+    def __init__(self, processes: int) -> None:
+        self.op = 0
+        self.process = processes  # the next fresh process id (the first ones are the clients)
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """Where a group of clients is (no ``near``: outside the cluster, the single workload) and
+    the run-wide numbering it shares with the other groups."""
+
+    ids: Ids
+    first_client: int = 0  # the run-wide number of the group's first client
+    near: str | None = None
+    paths: SitePaths | None = None
+
+
 @dataclass(slots=True)
 class _Pending:
     request: Request
+    client: int  # the client's index within its group (``request.client`` is run-wide)
     process: int
     node: str
     invoked: float
@@ -70,6 +99,7 @@ class Clients:
         rng: np.random.Generator,
         end: float,
         ops_rng: np.random.Generator,
+        group: Site | None = None,
     ) -> None:
         self.env = env
         self.config = config
@@ -82,10 +112,15 @@ class Clients:
         self.ops = OperationMaker(config, ops_rng)  # arrivals and targets: ``rng``
         self.issued = 0
         self.pending: dict[int, _Pending] = {}
-        self._process_of = list(range(config.clients))  # client -> its current process id
-        self._next_process = config.clients
+        site = group or Site(Ids(config.clients))
+        self.ids, self.first_client = site.ids, site.first_client
+        self._near, self._paths = site.near, site.paths
+        first = self.first_client
+        # client -> its current process id (at first the client's run-wide number)
+        self._process_of = list(range(first, first + config.clients))
         self._free_processes: list[int] = []  # open loop: processes idle and reusable
-        self._guess = [self.nodes[0]] * config.clients  # where each client thinks the leader is
+        # Where each client thinks the leader is: at first its own site's node, if it has one.
+        self._guess = [site.near or self.nodes[0]] * config.clients
         # Every operation times out the same time after its invocation, so deadlines come due in
         # the order operations were issued: one queue and one pending event for them all, rather
         # than an event per operation that would sit in the simulator's heap for the whole
@@ -127,12 +162,14 @@ class Clients:
         if (limit is not None and self.issued >= limit) or now >= self.end:
             return False
         self.issued += 1
-        op_id = self.issued
+        ids = self.ids
+        ids.op += 1
+        op_id = ids.op
         op, key, value = self.ops.make(op_id)
-        request = Request(op_id, client, op, key, value)
+        request = Request(op_id, self.first_client + client, op, key, value)
         process = self._take_process(client)
         node = self._choose_node(client)
-        pending = self.pending[op_id] = _Pending(request, process, node, now)
+        pending = self.pending[op_id] = _Pending(request, client, process, node, now)
         self._invoke(op_id, op, key, value)
         self._history.append(
             {
@@ -147,7 +184,13 @@ class Clients:
         self._history_op_ids.append(op_id)
         if self._tracing:
             self.recorder.trace(
-                "invoke", client=client, process=process, node=node, op_id=op_id, op=op, key=key
+                "invoke",
+                client=request.client,
+                process=process,
+                node=node,
+                op_id=op_id,
+                op=op,
+                key=key,
             )
         self._send(pending)
         deadline = now + self._timeout
@@ -162,8 +205,8 @@ class Clients:
             return self._process_of[client]
         if self._free_processes:
             return self._free_processes.pop()
-        self._next_process += 1
-        return self._next_process - 1
+        self.ids.process += 1
+        return self.ids.process - 1
 
     def _choose_node(self, client: int) -> str:
         target = self.config.target
@@ -174,8 +217,13 @@ class Clients:
         return target
 
     def _send(self, pending: _Pending) -> None:
-        delivery = (self.hosts[pending.node], pending.request)
-        call_later(self.env, self.network.client_delay(), self._reach, delivery)
+        node = pending.node
+        delivery = (self.hosts[node], pending.request)
+        if self._near is None:
+            delay = self.network.client_delay()
+        else:
+            delay = self._paths.delay(self._near, node)  # type: ignore[union-attr]
+        call_later(self.env, delay, self._reach, delivery)
 
     def _reach(self, delivery: tuple[Host, Request]) -> None:
         host, request = delivery
@@ -187,7 +235,10 @@ class Clients:
 
     def reply(self, node: str, request: Request, result: Result, hold: float) -> None:
         """A node answers (the NodeHost's reply sink); it reaches the client a link later."""
-        delay = hold + self.network.client_delay()
+        if self._near is None:
+            delay = hold + self.network.client_delay()
+        else:
+            delay = hold + self._paths.delay(node, self._near)  # type: ignore[union-attr]
         call_later(self.env, delay, self._replied, (node, request, result))
 
     def _replied(self, answer: tuple[str, Request, Result]) -> None:
@@ -208,7 +259,7 @@ class Clients:
         self._complete(pending, outcome, result.value if request.op == "read" else request.value)
 
     def _redirect(self, pending: _Pending, leader: str | None) -> None:
-        client = pending.request.client
+        client = pending.client
         if leader is not None and leader != pending.node:
             self._guess[client] = leader
         else:
@@ -251,7 +302,7 @@ class Clients:
         pending = self.pending.get(op_id)
         if pending is None:
             return
-        client = pending.request.client
+        client = pending.client
         if self.config.target == "leader":
             self._guess[client] = self._next_node(pending.node)
         self._complete(pending, "unknown", pending.request.value)
@@ -290,15 +341,15 @@ class Clients:
                 outcome,
             )
         )
-        self._release_process(request.client, pending.process, outcome)
+        self._release_process(pending.client, pending.process, outcome)
         if self._closed:
-            call_later(self.env, self._think, self._issue, request.client)
+            call_later(self.env, self._think, self._issue, pending.client)
 
     def _release_process(self, client: int, process: int, outcome: str) -> None:
         if outcome == "unknown":
             if self._closed:
-                self._process_of[client] = self._next_process
-                self._next_process += 1
+                self._process_of[client] = self.ids.process
+                self.ids.process += 1
         elif not self._closed:
             self._free_processes.append(process)
 

@@ -247,7 +247,7 @@ def test_protocols_lists_every_protocol_with_its_origin_and_parameters() -> None
     result = runner.invoke(app, ["protocols"])
     assert result.exit_code == 0, result.output
     text = " ".join(result.stdout.split())
-    assert text.count("(built in)") == 2  # raft, seed
+    assert text.count("(built in)") == 4  # fpaxos, multipaxos, raft, seed
     assert "(entry point sim.process.seed:SeedProcess of package quorumsim)" in text
     process = text.split("seed-process ", 1)[1]
     assert 'quorum = "article"' in process and "timeout = none" in process
