@@ -17,6 +17,9 @@ run: $(STAMP)
 	$(BIN)/quorumsim run scenarios/quickstart.yaml --out results/quickstart/latest
 	$(BIN)/quorumsim plot results/quickstart/latest
 	@echo "results: results/quickstart/latest (plots in results/quickstart/latest/plots/)"
+	$(BIN)/quorumsim run scenarios/seed-split-brain.yaml --trace --quiet --out results/seed-split-brain/latest
+	$(BIN)/quorumsim replay results/seed-split-brain/latest
+	@echo "replay: open results/seed-split-brain/latest/replay.html in a browser (a split brain unfolding)"
 
 test: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks examples

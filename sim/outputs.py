@@ -29,9 +29,14 @@ RUN_FILES = frozenset(
         "decisions.csv",
         "elections.csv",
         "faults.csv",
+        "requests.parquet",  # (`quorumsim run --format parquet`)
+        "decisions.parquet",
+        "elections.parquet",
+        "faults.parquet",
         "history.jsonl",
         "trace.jsonl",
         "violation.md",
+        "linearizability.html",
         "replay.html",
         "plots",
     }
