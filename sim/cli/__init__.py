@@ -4,7 +4,14 @@ One module per group of commands, each registering on `app` (sim/cli/app.py), wh
 statuses are said.
 """
 
-from sim.cli import run, sweep, tools  # noqa: F401  (each registers its commands on app)
+from sim.cli import (  # noqa: F401  (each registers its commands on app)
+    export,
+    hunt,
+    replay,
+    run,
+    sweep,
+    tools,
+)
 from sim.cli.app import app
 
 

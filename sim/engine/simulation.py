@@ -12,6 +12,7 @@ import time
 
 from sim.core.environment import Environment
 from sim.core.rng import RandomStreams
+from sim.engine import durability
 from sim.engine.node import NodeHost
 from sim.engine.timer_noise import timer_noises
 from sim.faults import FaultSchedule
@@ -19,7 +20,7 @@ from sim.metrics.recorder import Recorder
 from sim.network.network import Network
 from sim.protocols.registry import get_protocol
 from sim.scenario.model import Scenario
-from sim.workload.clients import Clients
+from sim.workload.groups import make_clients
 
 
 class Simulation:
@@ -31,10 +32,11 @@ class Simulation:
         self.nodes = scenario.cluster.node_names
         tracing = scenario.output.trace if trace is None else trace
         protocol_cls = get_protocol(scenario.cluster.protocol)
+        invariants = protocol_cls.invariants()
         self.recorder = Recorder(
             self.nodes,
             tracing=tracing,
-            invariants=protocol_cls.invariants(),
+            invariants=invariants,
             ordered_slots=protocol_cls.ordered_slots,
         )
         self.recorder.clock = self.env
@@ -42,16 +44,15 @@ class Simulation:
         params = protocol_cls.Params.model_validate(scenario.cluster.params)
         self.protocol_cls = protocol_cls
         self.hosts: dict[str, NodeHost] = {}
-        self.clients = Clients(
+        self.clients = make_clients(
             self.env,
             scenario.workload,
             self.nodes,
             self.hosts,
             self.network,
             self.recorder,
-            self.streams.generator("workload"),
+            self.streams,
             scenario.duration,
-            self.streams.generator("workload:ops"),
         )
         noises = timer_noises(scenario.cluster, self.streams, self.env)
         for node in self.nodes:
@@ -68,6 +69,12 @@ class Simulation:
                 self.clients.reply,
                 noises[node],
             )
+        if scenario.cluster.durability == "fsync":
+            disks = {
+                node: durability.attach(host, self.streams.generator(f"disk:{node}"))
+                for node, host in self.hosts.items()
+            }
+            durability.count_when_durable(invariants, disks, self.recorder.safety.report)
         self.faults = FaultSchedule(self)
         self.wall_s = 0.0
         self.events = 0

@@ -33,7 +33,7 @@ class FaultSchedule:
         """Schedule every fault (call at time 0, before the run)."""
         for fault in self.faults:
             if isinstance(fault, NemesisFault):
-                Nemesis(self.env, fault, self.nemesis_rng, self.fire).start()
+                Nemesis(self.env, fault, self.nemesis_rng, self.fire, self.cluster).start()
             else:
                 call_later(self.env, fault.at, self._fire, fault)
 

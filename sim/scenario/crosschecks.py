@@ -8,6 +8,7 @@ entry alone, and a check runs when the parts it reads are valid.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -16,7 +17,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
 from sim.scenario.faults import Fault, check_fault_names
-from sim.scenario.model import Cluster, Link, Scenario, Workload
+from sim.scenario.model import ClientGroup, Cluster, Link, Scenario, Workload
 
 Path = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
@@ -76,6 +77,7 @@ class Parts:
     duration: float | None
     links: list[tuple[int, Link]]
     faults: list[tuple[int, Any]]
+    groups: list[tuple[int, ClientGroup]] = dataclasses.field(default_factory=list)
 
     @classmethod
     def of(cls, scenario: Scenario) -> Parts:
@@ -85,6 +87,7 @@ class Parts:
             scenario.duration,
             list(enumerate(scenario.network.links)),
             list(enumerate(scenario.faults)),
+            list(enumerate(scenario.workload.groups)),
         )
 
     @classmethod
@@ -92,12 +95,15 @@ class Parts:
         """The valid parts of data that does not validate as a whole."""
         network = data.get("network")
         links = network.get("links") if isinstance(network, dict) else None
+        workload = data.get("workload")
+        groups = workload.get("groups") if isinstance(workload, dict) else None
         return cls(
             _section(Cluster, data, "cluster"),
             _section(Workload, data, "workload"),
             _duration(data),
             _valid_entries(links, Link.model_validate),
             _valid_entries(data.get("faults"), _FAULT.validate_python),
+            _valid_entries(groups, ClientGroup.model_validate),
         )
 
     @property
@@ -128,7 +134,7 @@ def cross_checks(parts: Parts) -> list[tuple[Path, str]]:
     nodes = parts.nodes
     problems = _check_names(parts, nodes) if nodes is not None else []
     problems += check_fault_names(parts.faults, nodes, parts.duration)
-    return problems + _check_progress(parts)
+    return problems + _check_progress(parts) + _check_durability(parts)
 
 
 def _check_names(parts: Parts, nodes: tuple[str, ...]) -> list[tuple[Path, str]]:
@@ -156,6 +162,16 @@ def _check_names(parts: Parts, nodes: tuple[str, ...]) -> list[tuple[Path, str]]
         problems.append(
             (("workload", "target"), unknown_node(target, known, extra=("leader", "any")))
         )
+    for i, group in parts.groups:
+        if group.near not in known:
+            problems.append((("workload", "groups", i, "near"), unknown_node(group.near, known)))
+        if group.target is not None and group.target not in ("leader", "any", *known):
+            problems.append(
+                (
+                    ("workload", "groups", i, "target"),
+                    unknown_node(group.target, known, extra=("leader", "any")),
+                )
+            )
     return problems
 
 
@@ -163,21 +179,56 @@ def _check_progress(parts: Parts) -> list[tuple[Path, str]]:
     """Clients that can never issue an operation. No workload at all is fine (clients: 0, an
     election experiment); a protocol's own impossible settings are its `check_cluster`'s."""
     workload, duration = parts.workload, parts.duration
-    start = workload.value.start
-    if (
-        duration is not None
-        and workload.valid("clients", "start")
-        and workload.value.clients > 0
-        and start >= duration
-    ):
-        return [
+    if duration is None or not workload.valid("clients", "start"):
+        return []
+    # With groups, each group's own `clients` and `start` (default: the workload's) count.
+    starts: list[tuple[Path, float, int]] = [
+        (("workload", "start"), workload.value.start, workload.value.clients)
+    ]
+    if parts.groups or (workload.value.groups and workload.valid("groups")):
+        starts = [
             (
-                ("workload", "start"),
-                f"{start:g} ms is not before the end of the run ({duration:g} ms), so no client "
-                "would ever issue an operation",
+                ("workload", "groups", i, "start")
+                if group.start is not None
+                else ("workload", "start"),
+                workload.value.start if group.start is None else group.start,
+                workload.value.clients if group.clients is None else group.clients,
             )
+            for i, group in parts.groups
         ]
-    return []
+    late = {path: start for path, start, clients in starts if clients > 0 and start >= duration}
+    return [
+        (
+            path,
+            f"{start:g} ms is not before the end of the run ({duration:g} ms), so no client "
+            "would ever issue an operation",
+        )
+        for path, start in late.items()
+    ]
+
+
+def _check_durability(parts: Parts) -> list[tuple[Path, str]]:
+    """Faults that lose unsynced writes need writes that can be unsynced: `fsync` and a disk
+    write that takes time (under `sync`, or with an instant disk, every write is durable at
+    once and the fault would be a plain crash)."""
+    cluster = parts.cluster
+    if not cluster.valid("durability", "disk_write"):
+        return []
+    if cluster.value.durability == "fsync" and cluster.value.disk_write > 0:
+        return []
+    need = "needs cluster.durability: fsync and cluster.disk_write > 0 (else no write is ever "
+    need += "unsynced)"
+    problems: list[tuple[Path, str]] = []
+    for i, fault in parts.faults:
+        if fault.kind == "lose_unsynced":
+            problems.append((("faults", i, "lose_unsynced"), f"lose_unsynced {need}"))
+        elif fault.kind == "nemesis":
+            spec = fault.nemesis
+            if "lose_unsynced" in spec.kinds:
+                problems.append((("faults", i, "nemesis", "kinds"), f"lose_unsynced {need}"))
+            if "persisted" in getattr(spec, "aim", ()):
+                problems.append((("faults", i, "nemesis", "aim"), f"aim `persisted` {need}"))
+    return problems
 
 
 def unknown_node(name: str, nodes: set[str], extra: tuple[str, ...] = ()) -> str:

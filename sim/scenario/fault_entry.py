@@ -16,12 +16,14 @@ kind's own key and its behaviour: see `sim.faults.api`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
-import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
 
 from sim.units import Duration
+
+if TYPE_CHECKING:  # (numpy is not imported for `quorumsim validate`)
+    import numpy as np
 
 ROLES = ("leader", "followers", "random", "minority", "majority", "crashed")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import functools
 from collections.abc import Iterable
-from typing import Annotated, Any, Union
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
     Discriminator,
@@ -20,6 +20,7 @@ from pydantic import (
     GetJsonSchemaHandler,
     Tag,
     TypeAdapter,
+    model_validator,
 )
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
@@ -69,9 +70,14 @@ def _drawable(value: Any) -> str:
     raise PydanticCustomError("literal_error", "Input should be {expected}", {"expected": expected})
 
 
+Moment = Literal["proposed", "became_leader", "first_commit", "campaign_started", "persisted"]
+"""A protocol moment an aimed nemesis strikes at (`sim.faults.nemesis`)."""
+
+
 class NemesisSpec(Strict):
-    kinds: Annotated[list[DrawableKind], Field(min_length=1)] = Field(
-        description="the kinds to draw from, uniformly"
+    kinds: list[DrawableKind] = Field(
+        default_factory=list,
+        description="the kinds to draw from, uniformly (may be empty when `aim` is given)",
     )
     every: Annotated[Duration, Field(gt=0.0)] = Field(description="how often a fault strikes")
     for_: Duration | None = Field(
@@ -85,6 +91,34 @@ class NemesisSpec(Strict):
         description="whom crash, pause and isolate strike, e.g. `leader` (default: `random`, "
         "one random live node)",
     )
+    aim: list[Moment] = Field(
+        default_factory=list,
+        description="protocol moments to strike at, besides every `every`: proposed (crash "
+        "the proposer), became_leader (partition the new leader with a minority), first_commit "
+        "(crash a new leader right after its first decision), "
+        "campaign_started (crash and restart a voter between two votes), persisted "
+        "(lose_unsynced during the node's disk write; needs fsync)",
+    )
+    chance: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
+        default=0.2, description="the probability an aimed moment is struck"
+    )
+    aim_delay: Duration = Field(
+        default=2.0, description="an aimed fault strikes within this long after its moment"
+    )
+    aim_for: Duration | None = Field(
+        default=None, description="how long an aimed fault lasts (default: `for`)"
+    )
+    buggify: bool = Field(
+        default=False,
+        description="draw from the seed, once per run, which kinds and moments are on and how "
+        "likely each is (different seeds explore different mixes)",
+    )
+
+    @model_validator(mode="after")
+    def _something_to_do(self) -> NemesisSpec:
+        if not self.kinds and not self.aim:
+            raise ValueError("give `kinds` (random faults) or `aim` (protocol moments), or both")
+        return self
 
 
 class NemesisFault(Once):

@@ -21,7 +21,7 @@ from pydantic import (
 from sim.scenario.faults import ROLES, Fault
 from sim.units import DRIFT_SCHEMA, Drift, Duration, Rate
 
-OpKind = Literal["write", "read", "cas"]
+OpKind = Literal["write", "read", "cas", "append", "delete"]
 ROLE_NAMES = frozenset({*ROLES, "any"})  # targets that name a role, never a node
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 NODE_NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]*$"
@@ -221,6 +221,14 @@ class Cluster(Strict):
     disk_write: Duration = Field(
         default=0.0, description="latency of a durable write before a node may answer"
     )
+    durability: Literal["sync", "fsync"] = Field(
+        default="sync",
+        description="when a persisted value survives a crash. sync: at once (the write's "
+        "latency only delays the sends after it); fsync: once its disk write is done, after "
+        "`disk_write`: sends after it leave only then, a crash (process) keeps the writes but "
+        "loses the held sends, and `lose_unsynced` (power loss) loses the writes not done yet "
+        "(see docs/hunting.md)",
+    )
     unsafe: bool = Field(
         default=False,
         description="allow protocol parameters whose quorums can be disjoint (two sides of a "
@@ -303,6 +311,90 @@ def _writes_only() -> dict[OpKind, float]:
     return {"write": 1.0}
 
 
+def _check_mix(value: dict[OpKind, float] | None) -> dict[OpKind, float] | None:
+    if value is not None and (not value or sum(value.values()) <= 0):
+        raise ValueError("mix needs at least one operation with a positive weight")
+    return value
+
+
+def _check_timeout(value: float | None) -> float | None:
+    if value is not None and value <= 0:
+        raise ValueError("timeout must be > 0")
+    return value
+
+
+_AS_WORKLOAD = "; default: the workload's"
+# The keys a client group may set for itself (the rest of a group is where it is and its name).
+GROUP_SETTINGS = (
+    "clients",
+    "mode",
+    "rate",
+    "think",
+    "ops",
+    "mix",
+    "keys",
+    "target",
+    "timeout",
+    "start",
+)
+
+
+class ClientGroup(Strict):
+    """Clients at one node's site: their requests and replies travel that node's links (plus
+    `network.client_latency`) to whichever node they target. A key a group does not set is the
+    workload's."""
+
+    name: NodeName | None = Field(
+        default=None, description="names the group in requests.csv and the summary; default: near"
+    )
+    near: NodeName = Field(description="the node whose site the clients share")
+    clients: Annotated[int, Field(ge=0, le=100_000)] | None = Field(
+        default=None, description="how many clients" + _AS_WORKLOAD
+    )
+    mode: Literal["closed", "open"] | None = Field(
+        default=None, description="closed or open" + _AS_WORKLOAD
+    )
+    rate: Rate | None = Field(
+        default=None, description="open mode: this group's arrivals per second" + _AS_WORKLOAD
+    )
+    think: Duration | None = Field(
+        default=None, description="closed mode: pause between operations" + _AS_WORKLOAD
+    )
+    ops: Annotated[int, Field(ge=0)] | None = Field(
+        default=None,
+        description="stop issuing after this many operations of this group" + _AS_WORKLOAD,
+    )
+    mix: dict[OpKind, Annotated[float, Field(ge=0.0)]] | None = Field(
+        default=None, description="weights of write, read, cas, append, delete" + _AS_WORKLOAD
+    )
+    keys: Annotated[int, Field(ge=1, le=1_000_000)] | None = Field(
+        default=None, description="how many keys" + _AS_WORKLOAD
+    )
+    target: str | None = Field(
+        default=None, description="leader, any or a node name" + _AS_WORKLOAD
+    )
+    timeout: Duration | None = Field(
+        default=None, description="a client gives up after this long" + _AS_WORKLOAD
+    )
+    start: Duration | None = Field(
+        default=None, description="when the group's clients begin" + _AS_WORKLOAD
+    )
+
+    @property
+    def label(self) -> str:
+        return self.name or self.near
+
+    @field_validator("mix")
+    @classmethod
+    def _some_weight(cls, value: dict[OpKind, float] | None) -> dict[OpKind, float] | None:
+        return _check_mix(value)
+
+    @field_validator("timeout")
+    @classmethod
+    def _positive_timeout(cls, value: float | None) -> float | None:
+        return _check_timeout(value)
+
+
 class Workload(Strict):
     clients: Annotated[int, Field(ge=0, le=100_000)] = Field(
         default=1, description="how many clients (0: no workload, e.g. for election experiments)"
@@ -325,7 +417,8 @@ class Workload(Strict):
     )
     mix: dict[OpKind, Annotated[float, Field(ge=0.0)]] = Field(
         default_factory=_writes_only,
-        description="relative weights of the operations on the key-value store: write, read, cas",
+        description="relative weights of the operations on the key-value store: write, read, "
+        "cas, append (onto a list), delete",
     )
     keys: Annotated[int, Field(ge=1, le=1_000_000)] = Field(
         default=1, description="how many keys (k1..kN) operations choose from, uniformly"
@@ -339,20 +432,47 @@ class Workload(Strict):
         default=1000.0, description="a client gives up after this long; the outcome is unknown"
     )
     start: Duration = Field(default=0.0, description="when clients begin")
+    groups: list[ClientGroup] = Field(
+        default_factory=list,
+        description="client groups, each at a node's site (`near`); when given, the workload is "
+        "these groups and its other keys are their defaults",
+    )
 
     @field_validator("mix")
     @classmethod
     def _some_weight(cls, value: dict[OpKind, float]) -> dict[OpKind, float]:
-        if not value or sum(value.values()) <= 0:
-            raise ValueError("mix needs at least one operation with a positive weight")
+        _check_mix(value)
         return value
 
     @field_validator("timeout")
     @classmethod
     def _positive_timeout(cls, value: float) -> float:
-        if value <= 0:
-            raise ValueError("timeout must be > 0")
+        _check_timeout(value)
         return value
+
+    @field_validator("groups")
+    @classmethod
+    def _unique_groups(cls, value: list[ClientGroup]) -> list[ClientGroup]:
+        labels = [g.label for g in value]
+        repeated = sorted({n for i, n in enumerate(labels) if n in labels[:i]})
+        if repeated:
+            raise ValueError(
+                f"group names must be unique (a group without `name` is named by `near`); "
+                f"repeated: {', '.join(repeated)}"
+            )
+        return value
+
+    def group_workloads(self) -> tuple[tuple[ClientGroup, Workload], ...]:
+        """Each group with its settings filled in from the workload's (no groups: empty)."""
+        resolved = []
+        for group in self.groups:
+            update: dict[str, Any] = {"groups": []}
+            for key in GROUP_SETTINGS:
+                value = getattr(group, key)
+                if value is not None:
+                    update[key] = value
+            resolved.append((group, self.model_copy(update=update)))
+        return tuple(resolved)
 
 
 class Checks(Strict):
@@ -378,6 +498,18 @@ class Checks(Strict):
         default=1000.0,
         description="the longest time with operations pending and none completing before the "
         "run warns; default 1s",
+    )
+
+    recovery: Duration | None = Field(
+        default=None,
+        description="with it, `live` judges the run after its faults: from the last fault's "
+        "undo, no stall may last longer than this (time to recover), while stalls during the "
+        "faults are allowed; default: none, `max_stall` over the whole run",
+    )
+    min_completion: Annotated[float, Field(ge=0.0, le=1.0)] | None = Field(
+        default=None,
+        description="with it, `live` also needs at least this share of the invoked operations "
+        "to complete ok, e.g. 0.5",
     )
 
     @field_validator("max_stall")

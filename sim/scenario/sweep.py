@@ -10,8 +10,6 @@ import copy
 import itertools
 from typing import Any
 
-import numpy as np
-
 from sim.scenario.model import Sweep
 from sim.scenario.overrides import set_path
 
@@ -36,6 +34,8 @@ def sweep_points(sweep: Sweep) -> list[Point]:
 def run_seeds(seed: int, count: int) -> list[int]:
     """``count`` replicate seeds derived from ``seed`` (SeedSequence.spawn): independent streams,
     the same for the same file on any machine."""
+    import numpy as np  # (here: `quorumsim validate` needs no numpy)
+
     children = np.random.SeedSequence(seed).spawn(count)
     return [int(child.generate_state(1, dtype=np.uint32)[0]) for child in children]
 
