@@ -8,6 +8,13 @@ and with the linearizability check on, each with its ratio to the SimPy floor; t
 cases (benchmarks/scale.py: 3 to 301 nodes and a 1,000,000-operation run, each in a fresh
 process, events/s and peak memory). ``--quick`` keeps the scale cases to 33 nodes and no long
 run; ``--no-scale`` skips them. Prints tables and writes benchmarks/results.json.
+
+Last, the whole run's targets (benchmarks/targets.py, issue 22): run-directory writing, building
+a Simulation, a sweep of short runs, memory, start-up and the hot path, each before (``--before
+DIR``: the old source tree; else the figures stored when it was measured) and after.
+
+The floor is one definition everywhere: bare SimPy delivering the same number of messages, each
+a Timeout with a callback (benchmarks/floor.py).
 """
 
 from __future__ import annotations
@@ -21,13 +28,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks import targets
 from benchmarks.floor import heapq_ping, simpy_ping
 from benchmarks.scale import run_scale
 from sim import load_scenario, run
 from sim.checks.linearizability import check_records
+from sim.protocols.registry import protocol_names
 
 ROOT = Path(__file__).resolve().parents[1]
 RAFT = ["cluster.protocol=raft", "cluster.params={}", "workload.target=leader"]
+MULTIPAXOS = ["cluster.protocol=multipaxos", "cluster.params={}", "workload.target=leader"]
 
 
 def quickstart(duration: str, overrides: list[str], trace: bool, check: bool) -> tuple[int, float]:
@@ -52,7 +62,10 @@ def quickstart(duration: str, overrides: list[str], trace: bool, check: bool) ->
 def speed(duration: str, repeats: int) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     plain: dict[str, float] = {}
-    for protocol, overrides in (("seed", []), ("raft", RAFT)):
+    protocols: list[tuple[str, list[str]]] = [("seed", []), ("raft", RAFT)]
+    if "multipaxos" in protocol_names():  # (once the protocol is in the registry)
+        protocols.append(("multipaxos", MULTIPAXOS))
+    for protocol, overrides in protocols:
         for variant, trace, check in (
             ("", False, False),
             (", --trace", True, False),
@@ -111,9 +124,16 @@ def main() -> None:
     parser.add_argument(
         "--scale", action=argparse.BooleanOptionalAction, default=True, help="run the scale cases"
     )
+    parser.add_argument(
+        "--targets", action=argparse.BooleanOptionalAction, default=True, help="issue 22's table"
+    )
+    parser.add_argument("--before", type=Path, help="the old source tree, for the targets")
     args = parser.parse_args()
 
-    print("ratio = SimPy floor's wall time / quorumsim's for the same number of messages")
+    print(
+        "ratio = SimPy floor's wall time / quorumsim's for the same number of messages "
+        "(floor: a SimPy Timeout with a callback per delivery)"
+    )
     print("x plain = wall time / the same protocol's with tracing and checks off")
     print("linearizability check rows: wall = simulation + the check (run after it)\n")
     report: dict[str, Any] = {
@@ -131,6 +151,9 @@ def main() -> None:
     out = ROOT / "benchmarks" / "results.json"
     out.write_text(json.dumps(report, indent=2) + "\n")
     print(f"written {out.relative_to(ROOT)}")
+    if args.targets:
+        print()
+        targets.report(args.before, args.quick)
 
 
 if __name__ == "__main__":

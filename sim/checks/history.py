@@ -6,8 +6,11 @@ A history is a time-ordered list of events, one per line:
 ``fail`` (definitely not done) or ``info`` (unknown: it may take effect any time after its
 invocation, or never). A process whose operation ended ``info`` never invokes again (Jepsen's
 convention: the client continues under a new process id). An invoke still pending at the end of
-the history counts as ``info``. A completion's value matters only for a read (what it returned);
-a write's and a cas's (``[expected, new]``) are taken from the invoke.
+the history counts as ``info``. A completion's value is what the operation returned (a read's
+value); a write's and a cas's (``[expected, new]``) are taken from the invoke, except that a cas
+completed ``ok`` with the value ``false`` returned false (the register held something else).
+Other functions than read, write and cas are allowed where a data model names them
+(sim/checks/models/): their completion's value is what they returned.
 
 Malformed input raises `HistoryError`, listing every problem as ``FILE:LINE: what is wrong (what
 is allowed)``; records in memory are numbered from 1 as if they were lines. A file is at most
@@ -21,7 +24,7 @@ import json
 import math
 import os
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, BinaryIO, Literal, TypeGuard
 
@@ -44,7 +47,8 @@ class Operation:
     """One client operation that happened (``ok``) or may have happened (``info``).
 
     ``value`` is the input (a write's value, a cas's ``[expected, new]``, None for a read);
-    ``output`` is what an ``ok`` read returned. ``index`` is the position of the invoke in the
+    ``output`` is what an ``ok`` op returned (a read's value; for a cas only ``False``, when it
+    returned false; None for a write). ``index`` is the position of the invoke in the
     history (0-based: its line number minus one); ``complete_index`` that of the ``ok``
     completion, None for ``info``. Positions order events that share a time stamp.
     """
@@ -86,14 +90,15 @@ class HistoryError(ValueError):
         super().__init__("\n".join(lines))
 
 
-def read_history(path: str | Path) -> list[Operation]:
-    """Read and validate a ``history.jsonl`` file; raise `HistoryError` naming every bad line."""
+def read_history(path: str | Path, functions: Iterable[str] = FUNCTIONS) -> list[Operation]:
+    """Read and validate a ``history.jsonl`` file; raise `HistoryError` naming every bad line.
+    ``functions``: the operation names allowed (a model's; by default a register's)."""
     source = str(path)
     try:
         with open(path, "rb") as file:
             if os.fstat(file.fileno()).st_size > MAX_HISTORY_BYTES:
                 raise HistoryError([Problem(source, None, _TOO_LARGE)])
-            return _build(_parse_lines(file, source), source)
+            return _build(_parse_lines(file, source), source, tuple(functions))
     except OSError as error:
         raise HistoryError([Problem(source, None, f"cannot read: {error.strerror}")]) from None
 
@@ -106,10 +111,32 @@ _TOO_LARGE = (
 
 
 def operations_from_records(
-    records: Iterable[Mapping[str, Any]], source: str = "<records>"
+    records: Iterable[Mapping[str, Any]],
+    source: str = "<records>",
+    functions: Iterable[str] = FUNCTIONS,
 ) -> list[Operation]:
     """Validate history records held in memory (record i is reported as line i + 1)."""
-    return _build(enumerate(records, start=1), source)
+    return _build(enumerate(records, start=1), source, tuple(functions))
+
+
+def operations_from_lines(
+    numbered: Iterable[tuple[int, Mapping[str, Any]]],
+    source: str,
+    functions: Iterable[str] = FUNCTIONS,
+) -> list[Operation]:
+    """Validate (line, record) pairs that another format's reader (sim.checks.formats) made:
+    problems name the lines of that format's file, and so do the operations' indexes (line
+    minus one), which keep their order."""
+    pairs = list(numbered)
+    lines = [line - 1 for line, _ in pairs]
+    return [
+        replace(
+            op,
+            index=lines[op.index],
+            complete_index=None if op.complete_index is None else lines[op.complete_index],
+        )
+        for op in _build(pairs, source, tuple(functions))
+    ]
 
 
 class _Problems:
@@ -203,17 +230,19 @@ class _Pending:
     time: float
 
 
-def _build(numbered: Iterable[tuple[int, Any]], source: str) -> list[Operation]:
+def _build(
+    numbered: Iterable[tuple[int, Any]], source: str, functions: tuple[str, ...] = FUNCTIONS
+) -> list[Operation]:
     problems = _Problems(source)
     slots: list[Operation | None] = []  # None: a failed op, or one not yet completed
     pending: dict[Any, _Pending] = {}
     retired: dict[Any, int] = {}  # process -> line where its op ended info
     # Each line decodes to new strings; sharing one object per name saves a third of the
     # memory of a million operations.
-    names: dict[Any, Any] = {f: f for f in FUNCTIONS}
+    names: dict[Any, Any] = {f: f for f in functions}
     last_time = -math.inf
     for index, (line, record) in enumerate(numbered):
-        if not _valid(record, line, problems):
+        if not _valid(record, line, problems, functions):
             continue
         time = record["time"]
         if time < last_time:
@@ -280,13 +309,17 @@ def _operation(
     complete_index: int | None,
     completed_value: Any,
 ) -> Operation:
-    is_read = invoke.f == "read"
+    f = invoke.f
+    if f == "write" or f == "cas":  # a cas's completion matters only when it says false
+        output = False if completed_value is False else None
+    else:
+        output = completed_value
     return Operation(
         process=process,
-        f=invoke.f,
+        f=f,
         key=invoke.key,
-        value=None if is_read else invoke.value,
-        output=completed_value if is_read else None,
+        value=None if f == "read" else invoke.value,
+        output=output,
         invoke_time=float(invoke.time),
         complete_time=float(complete_time),
         status=status,
@@ -295,7 +328,7 @@ def _operation(
     )
 
 
-def _valid(record: Any, line: int, problems: _Problems) -> bool:
+def _valid(record: Any, line: int, problems: _Problems, functions: tuple[str, ...]) -> bool:
     """Report what is wrong with one record on its own; True when nothing is."""
     if isinstance(record, _NotJson):
         problems.add(line, f"not valid JSON: {record.reason} (one JSON object per line)")
@@ -324,8 +357,8 @@ def _valid(record: Any, line: int, problems: _Problems) -> bool:
     kind, f = record.get("type"), record.get("f")
     if "type" in record and kind not in TYPES:
         problems.add(line, f"type {kind!r} is unknown (one of {', '.join(TYPES)})")
-    if "f" in record and f not in FUNCTIONS:
-        problems.add(line, f"f {f!r} is unknown (one of {', '.join(FUNCTIONS)})")
+    if "f" in record and f not in functions:
+        problems.add(line, f"f {f!r} is unknown (one of {', '.join(functions)})")
     if "process" in record and not _is_name(record["process"]):
         problems.add(line, f"process {record['process']!r} is not an id (an integer or a string)")
     if "key" in record and not _is_name(record["key"]):

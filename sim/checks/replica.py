@@ -5,45 +5,85 @@ are ordered (`Protocol.ordered_slots`: log indices), no gaps in a node's applied
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
 from typing import Any
 
 from sim.protocols.api.operations import Op, OpId, Slot
 
+# A log index at most this far past the highest one seen goes to the dense columns; one further
+# (a protocol's own numbering may jump) to the dict, so that the lists never grow by millions.
+_DENSE_SKIP = 1 << 16
+
 
 @dataclass(slots=True)
 class ReplicaSafety:
+    """The records the checks need, kept for every slot and operation of a run: as columns
+    indexed by log index and by op id where those are the small ints 1, 2, 3, ... they usually
+    are (a million operations took 250 bytes each as dicts of tuples, 40 as lists), and as
+    dicts for any other slot or op id."""
+
     ordered: bool = True  # slots are 1, 2, 3, ... decided in order by each replica
-    invoked: dict[int, tuple[str, str | None, Any]] = field(default_factory=dict)
-    # slot -> the first decision: op id, node, time, the Op itself, and whether it was valid
+    # op id -> (op, key, value) as invoked: lists by op id, or the dict for any other op id
+    _ops: list[str | None] = field(default_factory=lambda: [None])
+    _keys: list[str | None] = field(default_factory=lambda: [None])
+    _values: list[Any] = field(default_factory=lambda: [None])
+    invoked: dict[OpId, tuple[str, str | None, Any]] = field(default_factory=dict)
+    # slot -> the first decision (its Op, node, time, and whether it was valid): lists by log
+    # index, or the dict for any other slot (op id, node, time, Op, valid)
+    _first: list[Op | None] = field(default_factory=lambda: [None])
+    _first_node: list[str] = field(default_factory=lambda: [""])
+    _first_time: array[float] = field(default_factory=lambda: array("d", [0.0]))
+    _first_valid: bytearray = field(default_factory=lambda: bytearray(1))
     chosen: dict[Slot, tuple[OpId, str, float, Op, bool]] = field(default_factory=dict)
     applied: dict[str, int] = field(default_factory=dict)  # node -> highest index, no gaps
     violations: list[dict[str, Any]] = field(default_factory=list)
     max_violations: int = 100
 
-    def invoke(self, op_id: int, op: str, key: str | None, value: Any) -> None:
-        self.invoked[op_id] = (op, key, value)
+    def invoke(self, op_id: OpId, op: str, key: str | None, value: Any) -> None:
+        dense = type(op_id) is int and 0 < op_id <= len(self._ops)
+        if dense and op_id == len(self._ops):  # (the next op id: the usual case)
+            self._ops.append(op)
+            self._keys.append(key)
+            self._values.append(value)
+        elif dense:
+            assert isinstance(op_id, int)
+            self._ops[op_id], self._keys[op_id], self._values[op_id] = op, key, value
+        else:
+            self.invoked[op_id] = (op, key, value)
+
+    def _invoked(self, op_id: OpId) -> tuple[str, str | None, Any] | None:
+        if type(op_id) is int and 0 < op_id < len(self._ops):
+            return (self._ops[op_id], self._keys[op_id], self._values[op_id])  # type: ignore[return-value]
+        return self.invoked.get(op_id)
 
     def decide(self, node: str, slot: Slot, op: Op, now: float) -> bool:
         """Check one replica's decision; True if it is the first decision of ``slot``."""
-        chosen = self.chosen
-        first = chosen.get(slot)
-        if first is None:
-            chosen[slot] = (op.op_id, node, now, op, self._valid(node, slot, op, now))
-        elif first[3] is not op or not first[4]:
-            # The common case skips this: replicas deciding the very Op object the first one
-            # decided, found valid (messages carry the same object from node to node).
-            if first[0] != op.op_id:
-                self._violate(
-                    "agreement",
-                    f"{_where(slot)}: {first[1]} decided op {first[0]} at {first[2]:.3f} ms, "
-                    f"{node} decided op {op.op_id} at {now:.3f} ms",
-                    index=slot,
-                    nodes=[first[1], node],
-                    ops=[first[0], op.op_id],
-                    times=[first[2], now],
-                )
-            self._valid(node, slot, op, now)
+        firsts = self._first
+        if type(slot) is int and 0 < slot < len(firsts) + _DENSE_SKIP:
+            if slot >= len(firsts):
+                self._grow(slot)
+            first_op = firsts[slot]
+            new = first_op is None
+            if new:
+                firsts[slot] = op
+                self._first_node[slot] = node
+                self._first_time[slot] = now
+                self._first_valid[slot] = self._valid(node, slot, op, now)
+            elif first_op is not op or not self._first_valid[slot]:
+                # The common case skips this: replicas deciding the very Op object the first
+                # one decided, found valid (messages carry the same object from node to node).
+                assert first_op is not None
+                first = (first_op.op_id, self._first_node[slot], self._first_time[slot])
+                self._check_again(node, slot, op, now, first)
+        else:
+            new = slot not in self.chosen
+            if new:
+                self.chosen[slot] = (op.op_id, node, now, op, self._valid(node, slot, op, now))
+            else:
+                op_id, by, at, first_op, valid = self.chosen[slot]
+                if first_op is not op or not valid:
+                    self._check_again(node, slot, op, now, (op_id, by, at))
         if self.ordered:  # (inline: this runs per replica per decision)
             index: int = slot  # type: ignore[assignment]  # ordered slots are log indices
             applied = self.applied
@@ -60,12 +100,35 @@ class ReplicaSafety:
                     times=[now],
                 )
                 applied[node] = index
-        return first is None
+        return new
+
+    def _grow(self, slot: int) -> None:
+        more = slot + 1 - len(self._first)
+        self._first.extend([None] * more)
+        self._first_node.extend([""] * more)
+        self._first_time.extend([0.0] * more)
+        self._first_valid.extend(bytes(more))
+
+    def _check_again(
+        self, node: str, slot: Slot, op: Op, now: float, first: tuple[OpId, str, float]
+    ) -> None:
+        """Agreement with the slot's first decision (op id, node, time), and validity."""
+        if first[0] != op.op_id:
+            self._violate(
+                "agreement",
+                f"{_where(slot)}: {first[1]} decided op {first[0]} at {first[2]:.3f} ms, "
+                f"{node} decided op {op.op_id} at {now:.3f} ms",
+                index=slot,
+                nodes=[first[1], node],
+                ops=[first[0], op.op_id],
+                times=[first[2], now],
+            )
+        self._valid(node, slot, op, now)
 
     def _valid(self, node: str, slot: Slot, op: Op, now: float) -> bool:
         """Validity: a decided client op is one a client invoked, as it was invoked."""
         if isinstance(op.op_id, int):
-            invoked = self.invoked.get(op.op_id)
+            invoked = self._invoked(op.op_id)
             if invoked is None or invoked != (op.op, op.key, _plain(op.value)):
                 self._violate(
                     "validity",

@@ -12,13 +12,22 @@ import dataclasses
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sim.checks.linearizability import LinearizabilityResult
 from sim.protocols.base import Op
 
 EXCERPT_ROWS = 60  # beyond this the excerpt keeps its first and last rows
 TRACE_KINDS_ALWAYS = frozenset({"fault", "became_leader", "stepped_down"})
+
+
+class Decision(NamedTuple):
+    """One replica's decision, as decisions.csv has it: who, when, which slot, which op."""
+
+    node: str
+    time: float
+    index: Any
+    op_id: Any
 
 
 @dataclass
@@ -31,6 +40,7 @@ class Finding:
     nodes: list[str] = field(default_factory=list)
     end: float = math.inf  # when it showed
     details: list[str] = field(default_factory=list)  # extra lines for the report
+    decisions: list[Decision] = field(default_factory=list)  # a disagreement's two decisions
 
 
 def replica_findings(violations: Iterable[dict[str, Any]]) -> list[Finding]:
@@ -47,9 +57,19 @@ def replica_findings(violations: Iterable[dict[str, Any]]) -> list[Finding]:
                 op_ids=set(v.get("ops", [])),
                 nodes=list(v.get("nodes", [])),
                 end=max(times) if times else math.inf,
+                decisions=_decisions(v),
             )
         )
     return found
+
+
+def _decisions(violation: dict[str, Any]) -> list[Decision]:
+    """The conflicting decisions of a disagreement: its nodes, times and ops pair up, at its
+    index. (Other kinds' nodes and times are elections or votes, not decisions.)"""
+    if violation["kind"] != "agreement" or "ops" not in violation:
+        return []
+    where = zip(violation["nodes"], violation["times"], violation["ops"], strict=False)
+    return [Decision(node, time, violation.get("index"), op) for node, time, op in where]
 
 
 def linearizability_findings(
@@ -90,12 +110,33 @@ def excerpt(rows: Sequence[dict[str, Any]], finding: Finding) -> list[dict[str, 
         and (_about(r, finding) or r["event"] in TRACE_KINDS_ALWAYS)
     ]
     if len(kept) > EXCERPT_ROWS:
-        head = EXCERPT_ROWS // 3
-        kept = [
-            *kept[:head],
-            {"time": None, "event": "...", "skipped": len(kept) - EXCERPT_ROWS},
-            *kept[-(EXCERPT_ROWS - head) :],
-        ]
+        head, tail = EXCERPT_ROWS // 3, EXCERPT_ROWS - EXCERPT_ROWS // 3
+        middle = _skipping(kept[head:-tail], _pinned(finding))
+        kept = [*kept[:head], *middle, *kept[-tail:]]
+    return kept
+
+
+def _pinned(finding: Finding) -> set[tuple[str, float, Any]]:
+    """The rows no excerpt skips: the conflicting decisions, which its diagram rings."""
+    return {(d.node, d.time, d.op_id) for d in finding.decisions}
+
+
+def _skipping(
+    rows: list[dict[str, Any]], pinned: set[tuple[str, float, Any]]
+) -> list[dict[str, Any]]:
+    """``rows`` as "... N rows skipped" markers, around those of them that are pinned."""
+    kept: list[dict[str, Any]] = []
+    skipped = 0
+    for row in rows:
+        if row["event"] == "decide" and (row["node"], row["time"], row["op_id"]) in pinned:
+            if skipped:
+                kept.append({"time": None, "event": "...", "skipped": skipped})
+            kept.append(row)
+            skipped = 0
+        else:
+            skipped += 1
+    if skipped:
+        kept.append({"time": None, "event": "...", "skipped": skipped})
     return kept
 
 

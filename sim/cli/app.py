@@ -1,7 +1,7 @@
 """The command-line application every command registers on, its consoles and its exit rules:
 0 ran and met ``checks.expect``; 1 a safety result other than the one expected, a run that failed
 ``checks.live`` or stopped making progress (or a history that is not linearizable); 2 bad input,
-with one line per problem on stderr."""
+with one line per problem on stderr; 3 (``check``) a time limit that left the verdict unknown."""
 
 from __future__ import annotations
 

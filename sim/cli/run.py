@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import enum
+import importlib.util
+import shlex
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from sim.cli.app import BAD_INPUT, app, err, fail_input, out, writes_files
-from sim.experiment.rundir import default_run_dir
-from sim.metrics.liveness import liveness_warnings
-from sim.metrics.summary import latency_figures
-from sim.outputs import claim, is_run_dir
-from sim.scenario import ScenarioError, load_scenario
+
+
+class TableFormat(enum.Enum):
+    csv = "csv"
+    parquet = "parquet"
 
 
 @app.command()
@@ -30,11 +32,21 @@ def run(
     ] = None,
     trace: Annotated[bool, typer.Option("--trace", help="write trace.jsonl")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="print only the run directory")] = False,
+    table_format: Annotated[
+        TableFormat,
+        typer.Option("--format", help="the tables as CSV, or Parquet (large runs; needs pyarrow)"),
+    ] = TableFormat.csv,
 ) -> None:
     """Run one scenario, write its run directory and print a summary."""
     from sim.core.loop import NoProgress
     from sim.experiment.run import run as run_scenario
+    from sim.experiment.rundir import default_run_dir
+    from sim.metrics.liveness import liveness_warnings
+    from sim.outputs import claim, is_run_dir
+    from sim.scenario import ScenarioError, load_scenario
 
+    if table_format is TableFormat.parquet and importlib.util.find_spec("pyarrow") is None:
+        fail_input(["--format parquet: needs pyarrow (pip install 'quorumsim[parquet]')"])
     try:
         scenario = load_scenario(file, overrides=set_ or [], seed=seed)
     except ScenarioError as error:
@@ -42,7 +54,13 @@ def run(
     target = out_dir or default_run_dir(Path("results"), scenario.name, scenario.seed)
     claim(target, is_run_dir, "a run directory")  # now, not after the run has been waited for
     try:
-        result = run_scenario(scenario, out=target, trace=trace or None, argv=sys.argv)
+        result = run_scenario(
+            scenario,
+            out=target,
+            trace=trace or None,
+            argv=sys.argv,
+            table_format=table_format.value,
+        )
     except NoProgress as stalled:  # the scenario's fault, but found only by running it
         err.print(f"{file}: {stalled}", markup=False)
         raise typer.Exit(1) from None
@@ -52,6 +70,10 @@ def run(
         out.print(str(target), markup=False)
     else:
         _print_summary(result.summary, target)
+        if (target / "trace.jsonl").is_file():  # (--trace, or the scenario's output.trace)
+            out.print(
+                f"replay: quorumsim replay {shlex.quote(str(target))}", markup=False, soft_wrap=True
+            )
     for warning in liveness_warnings(result.summary):
         err.print(warning, markup=False)
     if not result.as_expected:
@@ -64,6 +86,10 @@ def run(
 
 
 def _print_summary(summary: dict[str, Any], directory: Path) -> None:
+    from rich.table import Table
+
+    from sim.metrics.summary import latency_figures
+
     table = Table(
         title=f"{summary['scenario']} ({summary['protocol']}, {summary['nodes']} nodes, "
         f"seed {summary['seed']})",
@@ -96,6 +122,14 @@ def _print_summary(summary: dict[str, Any], directory: Path) -> None:
             "latency ms",
             f"mean {ms(lat['mean'])}  p50 {ms(lat['p50'])}  p90 {ms(lat['p90'])}  "
             f"p99 {ms(lat['p99'])}  max {ms(lat['max'])}",
+        ),
+        *(
+            (  # each client group's own: its site's links set what its clients wait
+                f"  group {name}",
+                f"mean {ms(group['latency_ms']['mean'])}  p50 {ms(group['latency_ms']['p50'])}  "
+                f"p99 {ms(group['latency_ms']['p99'])}  ({group['ops']['ok']:,} ok)",
+            )
+            for name, group in summary.get("groups", {}).items()
         ),
         (
             "commit ms",  # proposed -> decided at the proposer (docs/spec.md)
@@ -159,6 +193,8 @@ def validate(
     files: Annotated[list[Path], typer.Argument(help="scenario files to check")],
 ) -> None:
     """Check scenario files without running them."""
+    from sim.scenario import ScenarioError, load_scenario
+
     bad = False
     for file in files:
         try:

@@ -11,9 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
-
-from sim.scenario import ScenarioError, load_scenario
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
@@ -59,6 +56,7 @@ def sweep(
         stop_signals,
     )
     from sim.experiment.sweep import sweep as run_sweep
+    from sim.scenario import ScenarioError, load_scenario
 
     if resume and out_dir is None:
         fail_input(["--resume needs --out DIR: the directory of the sweep to resume"])
@@ -178,6 +176,8 @@ def _progress_bar(quiet: bool) -> Iterator[Callable[[SweepProgress], None] | Non
 
 
 def _print_points(result: SweepResult, name: str, directory: Path) -> None:
+    from rich.table import Table
+
     points = result.points
     keys = list(points.columns[1 : points.columns.get_loc("runs")])
     table = Table(

@@ -13,24 +13,94 @@ from sim.cli.app import app, fail_input, out, writes_files
 
 
 @app.command()
+@writes_files
 def check(
-    history: Annotated[Path, typer.Argument(help="a history.jsonl file")],
+    history: Annotated[
+        Path, typer.Argument(help="a history: quorumsim's history.jsonl, Jepsen EDN, Porcupine kv")
+    ],
+    format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="jsonl (quorumsim's), edn (Jepsen/Knossos), porcupine-kv; auto: told from the "
+            "content",
+        ),
+    ] = "auto",
+    html: Annotated[
+        Path | None,
+        typer.Option("--html", help="also draw the check into this self-contained HTML page"),
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            help="the data model (docs/checker.md): register, cas-register, store, kv, "
+            "list-append, set, queue, an installed one, or module:Class (default: store, or kv "
+            "for Porcupine kv logs)",
+        ),
+    ] = None,
+    timeout: Annotated[
+        str | None,
+        typer.Option(
+            "--timeout", help="give up after this long (e.g. 30s): verdict unknown, exit 3"
+        ),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", help="check the keys in this many processes")
+    ] = 1,
 ) -> None:
-    """Check a client history for linearizability (a key-value register per key)."""
+    """Check a client history for linearizability against a data model (by default the
+    simulator's key-value store); exit 3 when --timeout leaves the verdict unknown."""
+    from sim.checks.formats import AUTO, FORMATS, read_operations
     from sim.checks.history import HistoryError
-    from sim.checks.linearizability import check_history_file
+    from sim.checks.linearizability import check_operations
+    from sim.checks.models import BadModel
+    from sim.checks.picture import claim_picture, picture_data, write_picture
 
     if history.is_dir():
         fail_input([f"{history}: is a directory, not a history file"])
     if not history.exists():
         fail_input([f"{history}: no such file"])
+    if format not in (AUTO, *FORMATS):
+        fail_input([f"--format {format!r}: unknown (one of {AUTO}, {', '.join(FORMATS)})"])
+    seconds = _check_timeout(timeout)
+    if not 1 <= workers <= MAX_WORKERS:
+        fail_input([f"--workers {workers}: out of range (1 to {MAX_WORKERS})"])
+    if html is not None:
+        claim_picture(html)  # refused before the work, not after it
     try:
-        result = check_history_file(history)
+        loaded = read_operations(history, format, model)
+        result = check_operations(loaded.operations, loaded.model, seconds, workers)
     except HistoryError as error:
         fail_input(str(error).splitlines())
+    except BadModel as error:
+        fail_input([f"--model {model}: {error}" if model else str(error)])
+    if html is not None:
+        write_picture(html, picture_data(loaded.operations, result, str(history), loaded.model))
     sys.stdout.write(result.explain() + "\n")  # plain: long lines stay whole for grep
+    if html is not None:
+        sys.stdout.write(f"picture: {html}\n")
     if not result.ok:
-        raise typer.Exit(1)
+        raise typer.Exit(1 if result.failures else UNDECIDED)
+
+
+UNDECIDED = 3  # `check`'s exit status when the time limit left the verdict unknown
+MAX_WORKERS = 256
+
+
+def _check_timeout(timeout: str | None) -> float | None:
+    """--timeout in seconds (None: no limit); bad input exits 2."""
+    if timeout is None:
+        return None
+    from sim.units import parse_duration
+
+    try:
+        ms = parse_duration(timeout)
+    except ValueError as error:
+        fail_input([f"--timeout {timeout}: {error}"])
+    if ms <= 0:
+        fail_input([f"--timeout {timeout}: must be more than 0 (e.g. 30s)"])
+    return ms / 1000
 
 
 @app.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import os
 import shutil
 import signal
 import tempfile
@@ -39,18 +40,31 @@ def atomic_directory(target: Path, ours: Callable[[Path], bool] = is_run_dir) ->
     """Yield a temporary directory; on success it replaces ``target``, on error it is removed
     and ``target`` is left as it was. ``target`` must be new, empty or ``ours`` (OutputRefused
     otherwise, before anything is written): only quorumsim's own directories are replaced."""
-    claim(target, ours, "a run directory")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # A fresh name each time: a leftover of the same name is never removed, it may not be ours.
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+    _claim_existing(target, ours)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # A fresh name each time: a leftover of the same name is never removed, it may not be
+        # ours.
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+    except OSError:
+        claim(target, ours, "a run directory")  # (its probe says why, as OutputRefused)
+        raise
     try:
         yield staging
-        claim(target, ours, "a run directory")  # again: the run took time, someone may have
+        _claim_existing(target, ours)  # again: the run took time, someone may have
         with _signals_deferred():
             _put_in_place(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)  # (gone already if put in place)
         raise
+
+
+def _claim_existing(target: Path, ours: Callable[[Path], bool]) -> None:
+    """`claim` a target that exists. A missing one is not probed for: making the staging
+    directory beside it is the probe (a probe's mkdir and rmdir took a sweep's short run 10 ms
+    on a busy disk)."""
+    if os.path.lexists(target):
+        claim(target, ours, "a run directory")
 
 
 def _put_in_place(staging: Path, target: Path) -> None:

@@ -1,13 +1,16 @@
-"""The recorder: what happened during a run, appended to plain lists and turned into tables at
-the end. Tracing off costs one attribute test per event."""
+"""The recorder: what happened during a run, appended to columns of typed arrays for the tables
+that grow with the operations (`sim.metrics.columns`: a few bytes a row) and to plain lists for
+the rest. Tracing off costs one attribute test per event."""
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from sim.checks.invariants import InvariantChecks
 from sim.checks.replica import ReplicaSafety
+from sim.metrics.columns import NAMES, Records, Table
 from sim.protocols.api import Invariant, Op, OpId, Slot
 from sim.protocols.api.events import (
     BECAME_LEADER,
@@ -15,6 +18,19 @@ from sim.protocols.api.events import (
     LEADERSHIP_EVENTS,
     PROPOSED,
 )
+
+# requests.csv's columns (sim.metrics.tables.REQUEST_COLUMNS) as recorded: op id, client, node,
+# op, key, value, invoked, completed, latency, outcome (completed and latency are None for an
+# operation still waiting at the end: kept aside).
+REQUEST_TYPES = ("q", "q", NAMES, NAMES, NAMES, None, "d", "d", "d", NAMES)
+HISTORY_COLUMNS = {
+    "process": "q",
+    "type": NAMES,
+    "f": NAMES,
+    "key": NAMES,
+    "value": None,  # (a list: reads have None, cas a pair)
+    "time": "d",
+}
 
 
 class Recorder:
@@ -29,12 +45,13 @@ class Recorder:
         self.tracing = tracing
         self.clock: Any = None
         self.trace_rows: list[tuple[float, str, dict[str, Any]]] = []
-        self.decisions: list[tuple[str, Slot, OpId, float]] = []
+        # Rows of (node, slot, op id, time); a slot or op id that is not an int is kept aside.
+        self.decisions = Table((NAMES, "q", "q", "d"))
         self.proposed: dict[str, dict[OpId, float]] = {n: {} for n in nodes}  # node -> op -> at
-        self.commit_latencies: list[float] = []
-        self.requests: list[tuple[Any, ...]] = []
-        self.history: list[dict[str, Any]] = []
-        self.history_op_ids: list[int] = []  # the op id of each history line (reports)
+        self.commit_latencies = array("d")
+        self.requests = Table(REQUEST_TYPES)
+        self.history = Records(HISTORY_COLUMNS)
+        self.history_op_ids = array("q")  # the op id of each history line (reports)
         self.faults: list[tuple[float, str, str]] = []
         # The protocol's leadership events (`sim.protocols.api.events`), keyed on their epoch
         # (Raft's term; elections.csv calls it ``term``).
@@ -67,14 +84,18 @@ class Recorder:
         entry, so what it needs is bound once here. ``state_of()`` gives the node's protocol
         instance for the invariants. A slot is written to decisions.csv's ``index`` column as it
         is (an integer), or as JSON (a pair: ``["n1",3]``)."""
-        record, safety, proposed = self.decisions.append, self.safety.decide, self.proposed[node]
+        safety, proposed = self.safety.decide, self.proposed[node]
         latencies, invariants, clock = self.commit_latencies, self.invariants, self.clock
         tracing, trace = self.tracing, self.trace
+        rows, full, flush = self.decisions.rows, self.decisions.FULL, self.decisions.flush
+        record = rows.append
 
         def decide(index: Slot, op: Op) -> None:
             now = clock.now  # a float: see Simulation
             op_id = op.op_id
             record((node, index, op_id, now))
+            if len(rows) >= full:
+                flush()
             if safety(node, index, op, now) and invariants is not None:
                 invariants.commit(node, index, op, now, state_of())
             if proposed:  # (empty but at the node that proposed, which the latency is about)

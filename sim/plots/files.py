@@ -41,15 +41,17 @@ def timeout_range(scenario: dict[str, Any]) -> str | None:
 
 
 def run_figures(directory: str | Path) -> dict[str, Figure]:
-    """The figures of a run directory, by file name: latency CDF, timeline (with leaders when
-    summary.json has ``leadership``), leader recovery CDF (when leaders were lost), and the
+    """The figures of a run directory, by file name: latency CDF (and one curve per client
+    group, when the workload has groups), timeline (with leaders when summary.json has
+    ``leadership``), leader recovery CDF (when leaders were lost), and the
     sequence diagram of a short window (when there is trace.jsonl) from just before the first
     fault."""
     directory = Path(directory)
     summary = json.loads((directory / "summary.json").read_text(encoding="utf-8"))
     faults = read_csv(directory / "faults.csv")
+    requests = read_csv(directory / "requests.csv")
     figures = {
-        "latency-cdf": latency_cdf(read_csv(directory / "requests.csv"), summary["protocol"]),
+        "latency-cdf": latency_cdf(requests, summary["protocol"]),
         "timeline": timeline(
             read_csv(directory / "decisions.csv"),
             faults,
@@ -58,6 +60,10 @@ def run_figures(directory: str | Path) -> dict[str, Figure]:
             violation_ms=first_violation_ms(summary),
         ),
     }
+    if summary.get("groups"):
+        figures["latency-by-group"] = latency_cdf(
+            by_group(requests, summary["groups"]), f"{summary['protocol']}, by client group"
+        )
     recoveries = summary.get("elections", {}).get("leader_recovery_ms") or []
     if recoveries:
         scenario_file = directory / "scenario.yaml"
@@ -70,6 +76,18 @@ def run_figures(directory: str | Path) -> dict[str, Figure]:
         start, end = busy_window(trace, first_fault)
         figures["sequence"] = sequence_diagram(read_trace(trace, start, end), start, end)
     return figures
+
+
+def by_group(requests: pd.DataFrame, groups: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    """requests.csv's rows per client group of summary.json, in the scenario's order. Client
+    numbers follow the groups, so the numbers tell the group (whatever the CSV reader would
+    make of a group named ``NA`` or ``01``)."""
+    split, first = {}, 0
+    for name, group in groups.items():
+        last = first + int(group["clients"])
+        split[name] = requests[(requests["client"] >= first) & (requests["client"] < last)]
+        first = last
+    return split
 
 
 def first_violation_ms(summary: dict[str, Any]) -> float | None:

@@ -14,8 +14,9 @@ class OperationMaker:
     """Draws (op, key, value) for each new client operation from the workload's own stream.
 
     Writes carry the op id as value, so every written value is unique and a read names the write
-    it saw: the linearizability checker and a person reading a history both rely on it. A cas
-    expects the value last seen on its key, so that some succeed and some fail.
+    it saw: the linearizability checker and a person reading a history both rely on it; an append
+    adds the op id too. A cas expects the value last seen on its key, so that some succeed and
+    some fail (after an append it expects None, until a read sees the list).
 
     The draws are uniforms taken from a batch (`DrawPool`; a numpy call per operation cost a
     microsecond), on a stream of their own: the kind from one when the mix has several, the key
@@ -44,8 +45,10 @@ class OperationMaker:
         key = keys[int(self._uniform() * len(keys))] if len(keys) > 1 else keys[0]
         if kind == "write":
             return kind, key, op_id
-        if kind == "read":
+        if kind == "read" or kind == "delete":
             return kind, key, None
+        if kind == "append":
+            return kind, key, op_id
         return kind, key, [self.last_seen.get(key), op_id]
 
     def observed(self, op: str, key: str, value: Any, result_value: Any) -> None:
@@ -56,3 +59,7 @@ class OperationMaker:
             self.last_seen[key] = result_value
         elif op == "cas":
             self.last_seen[key] = value[1]
+        elif op == "delete":
+            self.last_seen[key] = None
+        elif op == "append":  # what the list holds now is not known here
+            self.last_seen.pop(key, None)

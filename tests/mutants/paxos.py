@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from sim.protocols.api import Context, Op
+from sim.protocols.multipaxos.messages import Accept
 from sim.protocols.multipaxos.protocol import _HANDLERS, FPaxos, MultiPaxos
 
 
@@ -52,4 +53,25 @@ class Phase1TooSmall(FPaxos):
         self.phase1 = self.phase2  # BUG: the phase-1 quorum of the configuration is ignored
 
 
-MUTANTS = [PromiseNotPersisted, IgnoresVotedValues, Phase1TooSmall]
+@_rebind
+class AcceptedBeforePersist(MultiPaxos):
+    """An acceptor answers ``Accepted`` before its disk write of the vote is done (the write is
+    issued after the answer): only a power loss during the write shows it, under fsync."""
+
+    def _on_accept(self, ctx: Context, src: str, msg: Accept) -> None:
+        writes: list[tuple[str, Any]] = []
+        defer = ctx.persist
+
+        def later(key: str, value: Any) -> None:
+            writes.append((key, value))
+
+        ctx.persist = later  # type: ignore[method-assign]
+        try:
+            super()._on_accept(ctx, src, msg)  # BUG: answers, then writes
+        finally:
+            ctx.persist = defer  # type: ignore[method-assign]
+        for key, value in writes:
+            defer(key, value)
+
+
+MUTANTS = [PromiseNotPersisted, IgnoresVotedValues, Phase1TooSmall, AcceptedBeforePersist]

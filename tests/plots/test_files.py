@@ -90,3 +90,41 @@ def test_plot_writes_alt_text_and_marks_the_first_violation(tmp_path: Path) -> N
             assert len(image.info.get("Description", "")) > 40, path.name
     with Image.open(out / "plots" / "timeline.png") as image:
         assert f"First safety violation at {first:.0f} ms" in image.info["Description"]
+
+
+def test_plot_draws_a_latency_cdf_per_client_group(tmp_path: Path) -> None:
+    """A run with three client groups (one named ``NA``, which a CSV reader takes for missing):
+    latency-by-group.png, one curve per group in the file's order, each the ECDF of exactly
+    that group's ok latencies in requests.csv."""
+    import csv
+
+    from sim.plots.files import run_figures
+
+    spread = {"dist": "normal", "mean": "5ms", "std": "1ms"}
+    scenario = make_scenario(
+        duration="600ms",
+        cluster={"nodes": ["a", "b", "c"], "protocol": "seed", "params": {"quorum": "majority"}},
+        network={
+            "latency": spread,
+            "links": [{"from": "a", "to": "b", "latency": "20ms", "symmetric": True}],
+        },
+        workload={
+            "target": "a",
+            "groups": [{"near": "a", "name": "NA", "clients": 2}, {"near": "b", "name": "far"}],
+        },
+    )
+    out = tmp_path / "run"
+    sim.run(scenario, out=out)
+    result = runner.invoke(app, ["plot", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (out / "plots" / "latency-by-group.png").is_file()
+    with (out / "requests.csv").open(newline="") as file:
+        rows = [row for row in csv.DictReader(file) if row["outcome"] == "ok"]
+    ax = run_figures(out)["latency-by-group"].axes[0]
+    curves = [line for line in ax.lines if not line.get_label().startswith("_")]
+    assert [line.get_label().split(" (")[0] for line in curves] == ["NA", "far"]
+    for line, name in zip(curves, ["NA", "far"], strict=True):
+        latencies = sorted(float(r["latency_ms"]) for r in rows if r["group"] == name)
+        assert len(latencies) >= 5 and line.get_label() == f"{name} ({len(latencies)} ok)"
+        drawn = [x for x in line.get_xdata() if abs(x) != float("inf")]
+        assert sorted(set(drawn)) == sorted(set(latencies))

@@ -37,7 +37,7 @@ CASES = [
     (
         "unknown-cluster-key",
         "name: x\ncluster:\n  node: 3\n",
-        ":3:3: cluster.node: unknown key (allowed: nodes, protocol, params, processing, disk_write, unsafe, timer_jitter, clock_drift); did you mean `nodes`?",
+        ":3:3: cluster.node: unknown key (allowed: nodes, protocol, params, processing, disk_write, durability, unsafe, timer_jitter, clock_drift); did you mean `nodes`?",
     ),
     (
         "unknown-network-key",

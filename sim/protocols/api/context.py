@@ -31,12 +31,13 @@ The contract, as `NodeHost` keeps it:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from typing import Protocol as TypingProtocol
 
-import numpy as np
-
 from sim.protocols.api.operations import Op, Request, Result, Slot
+
+if TYPE_CHECKING:  # (numpy is not imported for `quorumsim validate`)
+    import numpy as np
 
 
 class Context(TypingProtocol):

@@ -25,6 +25,14 @@ class Invariant:
 
     kind: ClassVar[str]
     events: ClassVar[frozenset[str]] = frozenset()
+    durable: ClassVar[Mapping[str, str]] = {}
+    """Events that report a write (event -> the durable key written), to count only once the
+    write is on disk: under ``cluster.durability: fsync`` such an event reaches the invariant
+    when its write is done (or a process crash flushes it), never if a power loss undoes it.
+    Under ``sync`` a write is durable at once, and the event comes as it is emitted."""
+    durable_commits: ClassVar[bool] = False
+    """Under ``fsync``, check a decision once the writes its node had begun are done, as a
+    message sent then would leave, and never if a power loss undoes them (nobody heard of it)."""
 
     def on_event(
         self, node: str, event: str, fields: Mapping[str, Any], now: float, state: Any

@@ -10,10 +10,18 @@ operation     when                                result
 ``read``      always                              ``ok`` with the key's value (None unset)
 ``cas``       the key holds ``value[0]``          `OK`, and the key takes ``value[1]``
 ``cas``       it holds anything else              `FAIL`: the cas did not happen
+``delete``    always                              `OK`, and the key holds None again
+``append``    the key holds None or a list        `OK`, and the key holds the list with
+                                                  ``value`` added at its end
+``append``    it holds anything else              `FAIL`: the append did not happen
 ``noop``      always (a protocol's own entries)   `OK`, nothing changes
 ============  ==================================  =======================================
 
-A key never written holds None, so ``cas [null, v]`` succeeds on it. The store is volatile: a
+A key never written holds None, so ``cas [null, v]`` succeeds on it, and an append onto it makes
+the list ``[value]``. Lists are tuples, never changed in place: a read's result, which the
+history keeps, stays what it was (an append copies the list, so keep appended keys short, or
+many). The linearizability checker's ``store`` model (sim/checks/models/registers.py) is this
+table. The store is volatile: a
 restarted replica starts empty and applies its decided operations again.
 """
 
@@ -48,7 +56,21 @@ class KV:
             return OK
         if kind == "noop":
             return OK
-        raise ValueError(f"unknown operation {kind!r} (known: write, read, cas, noop)")
+        if kind == "append":
+            current = self.data.get(op.key)
+            if current is None:
+                self.data[op.key] = (op.value,)
+            elif isinstance(current, tuple | list):
+                self.data[op.key] = (*current, op.value)
+            else:
+                return FAIL
+            return OK
+        if kind == "delete":
+            self.data.pop(op.key, None)
+            return OK
+        raise ValueError(
+            f"unknown operation {kind!r} (known: write, read, cas, delete, append, noop)"
+        )
 
     def read(self, key: str | None) -> Result:
         """A read answered from this replica's state without ordering it (a local or lease
