@@ -282,6 +282,8 @@ def _model_raised(model: Model, error: Exception) -> BadModel:
         frame = frame.tb_next
     where = f" ({Path(frame.tb_frame.f_code.co_filename).name}:{frame.tb_lineno})" if frame else ""
     text = str(error).splitlines()[0] if str(error) else ""
+    if isinstance(error, TypeError) and text.startswith("unhashable"):
+        where = " (its states must be hashable: tuples or frozensets, not lists or sets)"
     return BadModel(f"model {model.name!r} raised {type(error).__name__}: {text}{where}")
 
 

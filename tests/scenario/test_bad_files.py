@@ -161,8 +161,8 @@ CASES = [
     ),
     (
         "unknown-op-in-mix",
-        "name: x\nworkload: {mix: {delete: 1}}\n",
-        ":2:18: workload.mix.delete: input should be 'write', 'read' or 'cas'",
+        "name: x\nworkload: {mix: {increment: 1}}\n",
+        ":2:18: workload.mix.increment: input should be 'write', 'read', 'cas', 'append' or 'delete'",
     ),
     (
         "bad-expect",

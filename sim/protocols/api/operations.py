@@ -27,7 +27,7 @@ class Request:
 
     op_id: int
     client: int
-    op: str  # "write" | "read" | "cas"
+    op: str  # "write" | "read" | "cas" | "append" | "delete" (see kv.py)
     key: str
     value: Any  # write: the new value; cas: [expected, new]; read: None
 

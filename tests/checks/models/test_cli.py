@@ -125,6 +125,13 @@ NOT_A_MODEL = 3
 class Broken(Counter):
     def step(self, state, op):
         raise RuntimeError("oops")
+
+class Boom(Broken):
+    """Its path, my_models:Boom, holds an emoji code, ":Boom:"."""
+
+class Listy(Counter):
+    def init(self):
+        return []
 '''
 
 
@@ -167,6 +174,8 @@ BAD_INPUT = {
     "not a model": (["--model", "my_models:NOT_A_MODEL"], "is a int without init or step"),
     "not a path": (["--model", "a b:c"], "is not a `module:Class` path"),
     "model raises": (["--model", "my_models:Broken"], "raised RuntimeError: oops (my_models.py:"),
+    "emoji code in the path": (["--model", "my_models:Boom"], "--model my_models:Boom: model"),
+    "unhashable state": (["--model", "my_models:Listy"], "its states must be hashable"),
     "wrong functions": (["--model", "queue"], "f 'inc' is unknown (one of enqueue, dequeue)"),
     "bad timeout": (["--timeout", "soon"], "--timeout soon: not a duration: 'soon'"),
     "zero timeout": (["--timeout", "0s"], "--timeout 0s: must be more than 0"),
