@@ -75,6 +75,8 @@ class FsyncDisk:
         self.synced: dict[str, Any] = {}
         self._current: Write | None = None  # the write of the handler running now
         self.listeners: list[Listener] = []  # told of each write as it starts (nemeses)
+        # Invariants' events emitted while no write held their key (see `hold`).
+        self.unwritten: list[tuple[str, Callable[[], None]]] = []
         self._raw_send = host.send
         self._raw_broadcast = host.broadcast
         self._raw_crash = host.crash
@@ -98,6 +100,8 @@ class FsyncDisk:
             for listener in self.listeners:
                 listener(host.node_id, write.done_at)
         write.values[key] = _copy(value)
+        if self.unwritten:
+            self._claim(write, key)
 
     # A send waits for every write before it, its own handler's and earlier ones: the last
     # pending write is done last (the disk is FIFO).
@@ -165,6 +169,39 @@ class FsyncDisk:
             self.host.durable.update({key: _copy(value) for key, value in self.synced.items()})
         self._raw_restart()
 
+    def hold(self, key: str, tell: Callable[[], None]) -> None:
+        """Call ``tell`` once the state an event reports under ``key`` is on disk: with the
+        last pending write of the key; else with the write this handler may still make of it
+        (an event emitted before its persist); else once the handler is over (it wrote none)."""
+        if not self.host.disk_write:
+            tell()  # an instant disk
+            return
+        write = self.writing(key)
+        if write is not None:
+            write.counted.append((key, tell))
+            return
+        # Rare (protocols emit these after persisting: this one came first, or has no write):
+        # one zero-delay call settles them after the handler. (Another handler of this node at
+        # the very same time might run before it and claim them.)
+        if not self.unwritten:
+            call_later(self.host.env, 0.0, self._unwritten_done, None)
+        self.unwritten.append((key, tell))
+
+    def _claim(self, write: Write, key: str) -> None:
+        claimed = [entry for entry in self.unwritten if entry[0] == key]
+        if claimed:
+            write.counted.extend(claimed)
+            self.unwritten = [entry for entry in self.unwritten if entry[0] != key]
+
+    def _unwritten_done(self, _: None) -> None:
+        unwritten, self.unwritten = self.unwritten, []
+        for _key, tell in unwritten:
+            tell()
+
+    def handler_write(self) -> Write | None:
+        """The write of the handler running now, if it has persisted anything."""
+        return self._current if self.host._hold else None
+
     def writing(self, key: str) -> Write | None:
         """The last write not done yet that holds ``key``, if any."""
         for write in reversed(self.pending):
@@ -215,17 +252,16 @@ def _held(invariant: Invariant, disks: Mapping[str, FsyncDisk], report: Report) 
         node: str, event: str, fields: Mapping[str, Any], now: float, state: Any
     ) -> Violation | None:
         key = keys.get(event)
-        disk = disks[node]
-        write = disk.writing(key) if key is not None else None
-        if write is None:  # nothing about it waits for the disk
+        if key is None:
             return check(node, event, fields, now, state)
+        disk = disks[node]
 
         def tell() -> None:
             violation = check(node, event, fields, float(disk.host.env.now), state)
             if violation is not None:
                 report({"kind": kind, **violation})
 
-        write.counted.append((key, tell))
+        disk.hold(key, tell)
         return None
 
     return on_event
@@ -235,8 +271,8 @@ def _held_commit(invariant: Invariant, disks: Mapping[str, FsyncDisk], report: R
     check, kind = invariant.on_commit, invariant.kind
 
     def on_commit(node: str, slot: Any, op: Any, now: float, state: Any) -> Violation | None:
-        pending = disks[node].pending
-        if not pending:
+        write = disks[node].handler_write()
+        if write is None:
             return check(node, slot, op, now, state)
 
         def tell() -> None:
@@ -244,7 +280,7 @@ def _held_commit(invariant: Invariant, disks: Mapping[str, FsyncDisk], report: R
             if violation is not None:
                 report({"kind": kind, **violation})
 
-        pending[-1].counted.append((None, tell))  # the disk is FIFO: the last is done last
+        write.counted.append((None, tell))
         return None
 
     return on_commit

@@ -17,6 +17,9 @@ work for every protocol that emits it, and by the fsync disk's writes:
   and restarts within `aim_delay` again, in time for a second vote of the same epoch;
 - ``persisted``: the writing node loses power during its disk write (``lose_unsynced``).
 
+With `torn` (true, or a share), the power losses it draws, random or aimed, tear the write in
+progress (``torn: true`` of lose_unsynced); a share draws, per loss, from the same stream.
+
 Each moment is struck with probability `chance`, on a node no aimed fault holds, and only
 while aimed faults hold fewer than half of the nodes (a storm of them would only keep the
 cluster down; Figure 8 of the Raft paper needs two at once in five nodes). With `buggify`, the
@@ -97,7 +100,17 @@ class Nemesis:
     def _fault(self, kind: str) -> FaultEntry:
         model = fault_kinds()[kind]
         body = model.nemesis_body(self.rng, self.spec.target)
-        return model.model_validate({"at": float(self.env.now), kind: body, "for": self.length})
+        entry = {"at": float(self.env.now), kind: body, "for": self.length}
+        if kind == "lose_unsynced" and self._tears():
+            entry["torn"] = True
+        return model.model_validate(entry)
+
+    def _tears(self) -> bool:
+        """Whether a power loss it draws tears its write (a draw only for a share of them)."""
+        torn = self.spec.torn
+        if isinstance(torn, bool) or torn in (0.0, 1.0):
+            return bool(torn)
+        return bool(self.rng.random() < torn)
 
     def _buggify(self) -> None:
         """Which kinds and moments this run has, and how often each strikes."""
@@ -193,7 +206,10 @@ class Nemesis:
             return
         # Strictly inside the write: the last moment the disk may lose it.
         delay = float(self.rng.uniform(0.0, done_at - self.env.now)) * 0.999
-        self._aim(node, {"lose_unsynced": [node]}, delay, self.aim_length)
+        body: dict[str, Any] = {"lose_unsynced": [node]}
+        if self._tears():
+            body["torn"] = True
+        self._aim(node, body, delay, self.aim_length)
 
     def _aim(self, node: str, body: dict[str, Any], delay: float, length: float) -> None:
         self._aimed[node] = self.env.now + delay + length
@@ -201,7 +217,7 @@ class Nemesis:
 
     def _strike_aimed(self, aimed: tuple[dict[str, Any], float]) -> None:
         body, length = aimed
-        (kind,) = body
+        kind = next(iter(body))  # (its first key; lose_unsynced may add torn)
         entry = fault_kinds()[kind].model_validate(
             {"at": float(self.env.now), **body, "for": length}
         )

@@ -39,9 +39,13 @@ def concrete_faults(rows: Sequence[tuple[float, str, str]]) -> list[dict[str, An
         if kind not in _UNDO or i in used:
             continue
         if kind in _PER_NODE:
-            for node in text.split():
+            nodes = text.split()
+            torn = nodes[-1:] == ["torn"]  # a torn lose_unsynced (`n1 n2 torn`)
+            for node in nodes[:-1] if torn else nodes:
                 end = _undo_of(rows, i, _UNDO[kind], node, used)
-                entries.append((at, i, _entry(at, kind, [node], end)))
+                entries.append(
+                    (at, i, _entry(at, kind, [node], end) | ({"torn": True} if torn else {}))
+                )
             continue
         body = _body(kind, text)
         if body is not None:

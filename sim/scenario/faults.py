@@ -113,6 +113,12 @@ class NemesisSpec(Strict):
         description="draw from the seed, once per run, which kinds and moments are on and how "
         "likely each is (different seeds explore different mixes)",
     )
+    torn: bool | Annotated[float, Field(ge=0.0, le=1.0)] = Field(
+        default=False,
+        description="the power losses it draws (lose_unsynced, the persisted moment) tear the "
+        "write in progress (`torn: true` of lose_unsynced): true for all, a number for that "
+        "share of them",
+    )
 
     @model_validator(mode="after")
     def _something_to_do(self) -> NemesisSpec:
@@ -142,10 +148,14 @@ class NemesisFault(Once):
         return [(("nemesis", "target"), target)] if target is not None else []
 
     def problems(self) -> list[tuple[Path, str]]:
-        stop = self.nemesis.stop
-        if stop is not None and stop <= self.at:
-            return [(("nemesis", "stop"), f"must be after `at` ({self.at:g} ms)")]
-        return []
+        spec = self.nemesis
+        found: list[tuple[Path, str]] = []
+        if spec.stop is not None and spec.stop <= self.at:
+            found.append((("nemesis", "stop"), f"must be after `at` ({self.at:g} ms)"))
+        if spec.torn and "lose_unsynced" not in spec.kinds and "persisted" not in spec.aim:
+            why = "tears power losses: needs lose_unsynced in `kinds` or persisted in `aim`"
+            found.append((("nemesis", "torn"), why))
+        return found
 
 
 # --- the union of the kinds ------------------------------------------------------------------

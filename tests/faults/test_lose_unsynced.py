@@ -108,3 +108,51 @@ def test_lose_unsynced_needs_fsync() -> None:
     text = "\n".join(str(p) for p in caught.value.problems)
     assert "faults[0].lose_unsynced: lose_unsynced needs cluster.durability: fsync" in text
     assert "faults[1].nemesis.kinds: lose_unsynced needs" in text
+
+
+def _counter_under_nemesis(torn: bool | float, seed: int) -> tuple[list[Any], list[str]]:
+    """n1's restarts (count, twin) and the power-loss rows of faults.csv, with a nemesis that
+    strikes every write of n1 (aim: persisted) and restarts it 1 ms later."""
+    Counter.starts, Counter.heard = [], []
+    nemesis = {"aim": ["persisted"], "chance": 1.0, "every": "1s", "aim_for": "1ms", "torn": torn}
+    scenario = make_scenario(
+        seed=seed,
+        duration="100ms",
+        cluster={"nodes": 3, "protocol": PATH, "disk_write": "4ms", "durability": "fsync"},
+        network={"latency": "1ms"},
+        workload={"clients": 0},
+        faults=[{"nemesis": nemesis}],
+    )
+    sim = Simulation(scenario).run()
+    starts = [(count, twin) for node, at, count, twin in Counter.starts if node == "n1" and at]
+    rows = [text for _, kind, text in sim.recorder.faults if kind == "lose_unsynced"]
+    return starts, rows
+
+
+def test_the_nemesis_draws_torn_power_losses() -> None:
+    """``torn: true``: every power loss the nemesis draws is torn (faults.csv says so), and
+    some restarts find the two keys apart; ``false``: never; ``0.5``: some of each."""
+    torn_starts, torn_rows = set(), []
+    for seed in range(1, 6):
+        starts, rows = _counter_under_nemesis(True, seed)
+        torn_starts.update(starts)
+        torn_rows += rows
+        whole, plain = _counter_under_nemesis(False, seed)
+        assert plain and all(row == "n1" for row in plain)
+        assert all(count == twin for count, twin in whole)
+    assert torn_rows and all(row == "n1 torn" for row in torn_rows)
+    assert any(count != twin for count, twin in torn_starts)
+    _, mixed = _counter_under_nemesis(0.5, 1)
+    assert set(mixed) == {"n1", "n1 torn"}
+
+
+def test_a_torn_nemesis_needs_power_losses() -> None:
+    """``torn`` without lose_unsynced in kinds or persisted in aim tears nothing: refused."""
+    with pytest.raises(ScenarioError) as caught:
+        make_scenario(
+            cluster={"nodes": 3, "disk_write": "1ms", "durability": "fsync"},
+            faults=[{"nemesis": {"kinds": ["crash"], "every": "1s", "torn": True}}],
+        )
+    assert "faults[0].nemesis.torn: tears power losses: needs lose_unsynced in `kinds`" in str(
+        caught.value.problems[0]
+    )

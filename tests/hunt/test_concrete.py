@@ -60,3 +60,18 @@ def test_a_partition_replaced_before_its_heal_gets_no_for() -> None:
         {"at": 10.0, "partition": [["n1"]]},
         {"at": 20.0, "partition": [["n1"]], "for": 10.0},
     ]
+
+
+def test_a_torn_power_loss_reads_back_torn() -> None:
+    """``lose_unsynced`` rows marked ``torn`` give torn entries, node by node, with their for."""
+    rows = [
+        (10.0, "lose_unsynced", "n1 n2 torn"),
+        (12.0, "lose_unsynced", "n3"),
+        (15.0, "restart", "n2 n3"),
+        (20.0, "restart", "n1"),
+    ]
+    assert concrete_faults(rows) == [
+        {"at": 10.0, "lose_unsynced": ["n1"], "for": 10.0, "torn": True},
+        {"at": 10.0, "lose_unsynced": ["n2"], "for": 5.0, "torn": True},
+        {"at": 12.0, "lose_unsynced": ["n3"], "for": 3.0},
+    ]

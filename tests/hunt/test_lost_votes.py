@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 import pytest
 
+from sim import run
 from sim.engine import Simulation
 from sim.protocols import Protocol, ProtocolParams
 from sim.protocols.api import Invariant, Op
@@ -18,6 +19,7 @@ from sim.protocols.multipaxos.acceptor import ACCEPTED
 from sim.protocols.multipaxos.invariants import DecidedIsChosen, OneValuePerSlot
 from sim.protocols.multipaxos.state import PROMISED_KEY, VOTES_KEY
 from tests.conftest import make_scenario
+from tests.protocols.multipaxos.nemesis import FPAXOS_QUORUMS, OPTIONS
 
 PATH = "tests.hunt.test_lost_votes:Voters"
 A, B = 10, 20  # two operations
@@ -164,3 +166,72 @@ def test_under_sync_votes_count_as_they_are_made() -> None:
     """Under sync a persist is durable at once: a crash keeps n2's vote and A is chosen."""
     assert _violations(LOST_QUORUM, {"crash": "n2"}, durability="sync") == []
     assert len(_violations(THEN_B, {"crash": "n2"}, durability="sync")) == 3
+
+
+def _power_loss_run(seed: int, protocol: str) -> dict[str, Any]:
+    """A short run of Multi-Paxos or Flexible Paxos (options and quorums by seed) on fsync
+    disks under two nemeses with power losses, one of them at the leader, and power losses
+    aimed at disk writes: before votes were counted once on disk, about 2% of such seeds
+    reported a slot chosen twice."""
+    params: dict[str, Any] = {
+        "election_timeout": ["100ms", "200ms"],
+        "heartbeat": "30ms",
+        **OPTIONS[seed % len(OPTIONS)],
+    }
+    nodes = 5
+    if protocol == "fpaxos":
+        params.update(FPAXOS_QUORUMS[seed // len(OPTIONS) % len(FPAXOS_QUORUMS)])
+        nodes = 6 if "grid" in params else 5
+    kinds = ["crash", "pause", "partition", "isolate", "loss", "duplicate", "lose_unsynced"]
+    scenario = make_scenario(
+        seed=seed,
+        duration="2s",
+        cluster={
+            "nodes": nodes,
+            "protocol": protocol,
+            "params": params,
+            "disk_write": "2ms",
+            "durability": "fsync",
+        },
+        network={
+            "latency": {"dist": "lognormal", "median": "2ms", "sigma": 0.5},
+            "ordering": "unordered",
+        },
+        workload={
+            "clients": 3,
+            "mix": {"write": 2, "read": 1, "cas": 1},
+            "keys": 2,
+            "timeout": "300ms",
+        },
+        faults=[
+            {
+                "nemesis": {
+                    "kinds": kinds,
+                    "every": "200ms",
+                    "for": "150ms",
+                    "aim": ["persisted"],
+                    "chance": 0.3,
+                }
+            },
+            {
+                "nemesis": {
+                    "kinds": ["crash", "pause", "isolate", "lose_unsynced"],
+                    "target": "leader",
+                    "every": "500ms",
+                    "for": "250ms",
+                }
+            },
+        ],
+        checks={"linearizable": True},
+    )
+    return run(scenario).summary
+
+
+@pytest.mark.parametrize("protocol", ["multipaxos", "fpaxos"])
+def test_no_false_alarm_under_power_losses_for_200_seeds(protocol: str) -> None:
+    """200 seeds under power losses: no invariant reports anything, every history is
+    linearizable (seeds 23, 56 and 145 among them reported a slot chosen twice before)."""
+    for seed in range(1, 201):
+        summary = _power_loss_run(seed, protocol)
+        assert summary["safety"]["violations"] == [], f"{protocol} seed {seed}"
+        assert summary["linearizable"], f"{protocol} seed {seed}"

@@ -71,10 +71,14 @@ MUTANTS = [
     Mutant(R + "LeaderIgnoresHigherTerm", "hunt-raft-live.yaml", 10, LIVE),
     Mutant(R + "FixedElectionTimeout", "hunt-raft-live.yaml", 10, LIVE),
     Mutant(R + "BackoffSkipsEntries", "hunt-raft-live.yaml", 10, LIVE),
-    Mutant(P + "PromiseNotPersisted", "hunt-paxos.yaml", 15, PAXOS),
+    Mutant(P + "PromiseNotPersisted", "hunt-paxos.yaml", 50, PAXOS),
     Mutant(P + "IgnoresVotedValues", "hunt-paxos.yaml", 10, PAXOS),
     Mutant(P + "Phase1TooSmall", "hunt-paxos.yaml", 10, PAXOS, ("cluster.params.q2=2",)),
+    Mutant(P + "AcceptedBeforePersist", "hunt-paxos.yaml", 10, PAXOS),
 ]
+
+# Caught under durability: fsync only: with sync disks a persist is durable at once.
+FSYNC_ONLY = ("ReplyBeforePersist", "AcceptedBeforePersist")
 
 ESCAPED = [Mutant(R + "CommitBeyondMatch", "hunt-raft.yaml", 200, SAFETY)]
 

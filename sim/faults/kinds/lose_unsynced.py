@@ -50,7 +50,8 @@ class LoseUnsyncedFault(Undoable):
             else:
                 cluster.hosts[node].crash()
             holds.crashed_by[node] = token
-        cluster.record("lose_unsynced", names(nodes))
+        # A torn one says so after its nodes (hunt reads it back: sim.hunt.concrete).
+        cluster.record("lose_unsynced", names(nodes) + (" torn" if self.torn and nodes else ""))
 
         def undo() -> None:
             mine = [n for n in nodes if holds.crashed_by.get(n) is token]

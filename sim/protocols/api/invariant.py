@@ -31,8 +31,9 @@ class Invariant:
     when its write is done (or a process crash flushes it), never if a power loss undoes it.
     Under ``sync`` a write is durable at once, and the event comes as it is emitted."""
     durable_commits: ClassVar[bool] = False
-    """Under ``fsync``, check a decision once the writes its node had begun are done, as a
-    message sent then would leave, and never if a power loss undoes them (nobody heard of it)."""
+    """Under ``fsync``, check a decision made by a handler that wrote something once that write
+    is done (the decision may rest on it: a quorum of one deciding on its own vote), and never
+    if a power loss undoes it (nobody heard of the decision); any other decision at once."""
 
     def on_event(
         self, node: str, event: str, fields: Mapping[str, Any], now: float, state: Any
