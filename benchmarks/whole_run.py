@@ -189,9 +189,14 @@ def hot_path(root: Path, quick: bool) -> dict[str, Any]:
             walls.append(cpu)
         found[name] = {"messages": simulation.network.sent, "cpu_s": round(min(walls), 4)}
     if not quick:
-        for nodes, duration in ((5, "5s"), (1001, "300ms")):
-            simulation, cpu = simulate([*raft, f"cluster.nodes={nodes}", f"duration={duration}"])
-            found[f"raft_{nodes}_events_per_s"] = round(simulation.events / cpu)
+        best = {5: 0.0, 1001: 0.0}
+        for _ in range(3):  # (taking turns, best of 3 each: one run of each moved by 50%)
+            for nodes, duration in ((5, "5s"), (1001, "300ms")):
+                overrides = [*raft, f"cluster.nodes={nodes}", f"duration={duration}"]
+                simulation, cpu = simulate(overrides)
+                best[nodes] = max(best[nodes], simulation.events / cpu)
+        for nodes, rate in best.items():
+            found[f"raft_{nodes}_events_per_s"] = round(rate)
     return found
 
 

@@ -141,6 +141,7 @@ def run(
     started = datetime.now(UTC)
     simulation = Simulation(scenario, trace=trace).run()
     recorder = simulation.recorder
+    recorder.safety.close()  # (memory: the summary's arrays come on top of what is kept)
     requests = recorder.requests
     requests.extend(simulation.clients.unfinished())
     requests.sort_by(0)  # (op id)

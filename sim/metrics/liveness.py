@@ -50,18 +50,26 @@ def _stall_times(
     invoked = np.fromiter((row[_INVOKED] for row in requests), float, n)
     order = np.lexsort((invoked, ends))  # (by end, then invocation)
     ends, invoked = ends[order], invoked[order]
+    del order  # (each array is 8 bytes an operation: those done with go at once)
     # earliest_from[i]: the earliest invocation among the operations ending at ends[i] or later
     earliest_from = np.append(np.minimum.accumulate(invoked[::-1])[::-1], math.inf)
+    del invoked
     ok = (row[_COMPLETED] for row in requests if row[_OUTCOME] == "ok")
     oks = np.sort(np.fromiter(ok, float))
     # Each stall runs from a progress (none at first) to the next (the last moment one waits,
     # after the last), if an operation was still waiting after the first.
     previous, stops = np.append(-math.inf, oks), np.append(oks, ends[-1])
+    del oks
     waiting = np.searchsorted(ends, previous, side="right")  # the first still waiting after it
+    del ends
     still = waiting < n
-    starts = np.maximum(previous[still], earliest_from[waiting[still]])
-    stops = stops[still]
+    if not still.all():  # (usually something is waiting after every progress: no copies)
+        previous, stops, waiting = previous[still], stops[still], waiting[still]
+    starts = np.maximum(previous, earliest_from[waiting], out=previous)
+    del waiting, earliest_from
     longer = stops - starts > 0
+    if longer.all():
+        return starts, stops
     return starts[longer], stops[longer]
 
 

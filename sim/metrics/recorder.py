@@ -68,6 +68,13 @@ class Recorder:
         self.safety = ReplicaSafety(ordered=ordered_slots)
         self.invariants = InvariantChecks(invariants, self.safety.report) if invariants else None
 
+    def flush_rows(self) -> None:
+        """Move the requests' and the history's appended rows into their columns (the clients
+        append tuples to ``requests.rows`` and ``history.table.rows`` and call this when the
+        history holds `Table.FULL`)."""
+        self.requests.flush()
+        self.history.table.flush()
+
     def time(self) -> float:
         return float(self.clock.now)  # the attribute: `now` is a property, on the hot path
 

@@ -131,8 +131,11 @@ class Clients:
         # is a tenth of a client's work).
         self._closed = config.mode == "closed"
         self._limit, self._timeout, self._think = config.ops, config.timeout, config.think
-        self._history, self._history_op_ids = recorder.history, recorder.history_op_ids
-        self._requests, self._invoke = recorder.requests, recorder.safety.invoke
+        # The history's and the requests' rows go to the recorder's tables as tuples, in their
+        # columns' order (sim.metrics.recorder), and on to the columns when the history is full.
+        self._history, self._history_op_ids = recorder.history.table.rows, recorder.history_op_ids
+        self._requests, self._invoke = recorder.requests.rows, recorder.safety.invoke
+        self._full, self._flush_rows = recorder.history.table.FULL, recorder.flush_rows
         self._tracing = recorder.tracing
 
     def start(self) -> None:
@@ -171,16 +174,8 @@ class Clients:
         node = self._choose_node(client)
         pending = self.pending[op_id] = _Pending(request, client, process, node, now)
         self._invoke(op_id, op, key, value)
-        self._history.append(
-            {
-                "process": process,
-                "type": "invoke",
-                "f": op,
-                "key": key,
-                "value": None if op == "read" else value,
-                "time": now,
-            }
-        )
+        # (process, type, f, key, value, time)
+        self._history.append((process, "invoke", op, key, None if op == "read" else value, now))
         self._history_op_ids.append(op_id)
         if self._tracing:
             self.recorder.trace(
@@ -312,16 +307,12 @@ class Clients:
         now = self.env.now
         pending.done = True
         del self.pending[request.op_id]
-        self._history.append(
-            {
-                "process": pending.process,
-                "type": _HISTORY_TYPE[outcome],
-                "f": request.op,
-                "key": request.key,
-                "value": value,
-                "time": now,
-            }
+        history = self._history
+        history.append(
+            (pending.process, _HISTORY_TYPE[outcome], request.op, request.key, value, now)
         )
+        if len(history) >= self._full:
+            self._flush_rows()
         self._history_op_ids.append(request.op_id)
         if self._tracing:
             self.recorder.trace(

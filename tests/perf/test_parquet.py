@@ -53,3 +53,21 @@ def test_cli_format_parquet_and_a_bad_format(tmp_path: Path) -> None:
     assert (tmp_path / "r" / "decisions.parquet").is_file()
     bad = runner.invoke(app, ["run", scenario, "--format", "xml", "--out", str(tmp_path / "x")])
     assert bad.exit_code == 2 and not (tmp_path / "x").exists()
+
+
+def test_cli_format_parquet_without_pyarrow_is_bad_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without pyarrow, `--format parquet` says what to install (exit 2) and writes nothing."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "pyarrow" else real(name, *a)
+    )
+    scenario = str(ROOT / "scenarios" / "quickstart.yaml")
+    out = tmp_path / "r"
+    done = CliRunner().invoke(app, ["run", scenario, "--format", "parquet", "--out", str(out)])
+    assert done.exit_code == 2
+    assert "--format parquet: needs pyarrow (pip install 'quorumsim[parquet]')" in done.output
+    assert not out.exists()

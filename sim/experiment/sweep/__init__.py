@@ -21,7 +21,6 @@ this path, and a pool's workers have their SIGTERM handler here too.
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import threading
 import time
@@ -270,6 +269,7 @@ def _stop(signum: int, frame: object) -> None:
 # round trip to the worker: about a millisecond, as long as a short run), short enough that the
 # progress bar moves and the last tasks spread over the workers.
 _TASK_S = 0.2
+_UNKNOWN_WORKERS = 64
 
 
 def run_tasks(tasks: list[RunTask]) -> tuple[list[dict[str, Any]], float]:
@@ -299,7 +299,9 @@ def _run_all(
         return
     _raise_if_stopped()  # (noted while the pool or the Dask client was starting)
     queue = deque(tasks)
-    workers = max(1, getattr(executor, "_max_workers", None) or os.cpu_count() or 1)
+    # A process pool says how many workers it has; a Dask cluster's executor does not (nor
+    # need its size stay put): the batches are sized as for a cluster of _UNKNOWN_WORKERS.
+    workers = max(1, getattr(executor, "_max_workers", None) or _UNKNOWN_WORKERS)
     run_s: float | None = None  # the mean seconds of a run so far
     futures: dict[Future[tuple[list[dict[str, Any]], float]], list[RunTask]] = {}
 
