@@ -19,7 +19,7 @@ import stat
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 RUN_FILES = frozenset(
     {
@@ -202,15 +202,26 @@ def write_csv_table(
     its header; OutputRefused otherwise), beside its place and renamed into it, so a reader
     never sees half of it and nothing else is ever overwritten."""
     claim_file(path, starts_with(",".join(columns)), what)
+
+    def fill(file: TextIO) -> None:
+        writer = csv.writer(file, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(rows)
+
+    write_whole(path, fill)
+
+
+def write_whole(path: Path, fill: Callable[[TextIO], object]) -> None:
+    """Write a text file at ``path`` (already claimed) through ``fill``: into a fresh file beside
+    it, renamed into place once complete, so a reader never sees half of it and a failure
+    leaves nothing behind. Text is UTF-8 with ``\\n`` line ends."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
     partial = Path(name)
     try:
         with open(handle, "w", newline="", encoding="utf-8") as file:
-            writer = csv.writer(file, lineterminator="\n")
-            writer.writerow(columns)
-            writer.writerows(rows)
-        mask = os.umask(0)  # (read and put back: mkstemp made it private, a table is not)
+            fill(file)
+        mask = os.umask(0)  # (read and put back: mkstemp made it private, the file is not)
         os.umask(mask)
         partial.chmod(0o666 & ~mask)
         os.replace(partial, path)

@@ -76,22 +76,11 @@ def claim_picture(path: Path) -> None:
 
 def write_picture(path: Path, data: dict[str, Any]) -> None:
     """Write the page at ``path`` (`claim_picture` first), beside it and renamed into place."""
-    import os
-    import tempfile
+    from sim.outputs import write_whole
 
     claim_picture(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    partial = Path(name)
-    try:
-        with open(handle, "w", encoding="utf-8") as file:
-            file.write(render(data))
-        mask = os.umask(0)  # (read and put back: mkstemp made it private, a page is not)
-        os.umask(mask)
-        partial.chmod(0o666 & ~mask)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+    text = render(data)
+    write_whole(path, lambda file: file.write(text))
 
 
 def _failed_key(failure: Any, ops: list[Operation], model: Any) -> dict[str, Any]:

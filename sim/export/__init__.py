@@ -8,15 +8,13 @@ or an export of its own: known by its first line), whole or not at all."""
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from sim.export.history import EDN_HEADER, PORCUPINE_HEADER, edn_lines, porcupine_lines
 from sim.export.shiviz import REGEX, shiviz_lines
-from sim.outputs import claim_file, starts_with
+from sim.outputs import claim_file, starts_with, write_whole
 
 FORMATS = ("shiviz", "edn", "porcupine")
 HEADERS = {"shiviz": REGEX, "edn": EDN_HEADER, "porcupine": PORCUPINE_HEADER}
@@ -76,16 +74,9 @@ def write_export(path: Path, lines: Iterable[str], format: str) -> None:
     """Write an export at ``path`` (OutputRefused unless it is new or an export of ours), beside
     its place and renamed into it, so a reader never sees half of it."""
     claim_file(path, starts_with(HEADERS[format]), f"a {format} export")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    partial = Path(name)
-    try:
-        with open(handle, "w", encoding="utf-8", newline="\n") as file:
-            for line in lines:
-                file.write(line + "\n")
-        mask = os.umask(0)  # (read and put back: mkstemp made it private, an export is not)
-        os.umask(mask)
-        partial.chmod(0o666 & ~mask)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+
+    def fill(file: TextIO) -> None:
+        for line in lines:
+            file.write(line + "\n")
+
+    write_whole(path, fill)

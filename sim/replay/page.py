@@ -8,13 +8,11 @@ import base64
 import gzip
 import html
 import json
-import os
-import tempfile
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from sim.outputs import claim_file, starts_with
+from sim.outputs import claim_file, starts_with, write_whole
 from sim.replay.model import build
 from sim.replay.rundir import read_run
 from sim.replay.trace import read_trace
@@ -60,15 +58,5 @@ def write_replay(directory: str | Path) -> Path:
     if directory.is_dir():
         claim_file(target, starts_with(FIRST_LINE), "a replay page")
     text = replay_html(directory)
-    handle, name = tempfile.mkstemp(prefix=f".{PAGE_NAME}.", suffix=".partial", dir=directory)
-    partial = Path(name)
-    try:
-        with open(handle, "w", encoding="utf-8", newline="\n") as file:
-            file.write(text)
-        mask = os.umask(0)  # (read and put back: mkstemp made it private, a page is not)
-        os.umask(mask)
-        partial.chmod(0o666 & ~mask)
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
+    write_whole(target, lambda file: file.write(text))
     return target
