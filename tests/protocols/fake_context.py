@@ -65,3 +65,24 @@ class FakeContext:
         """The messages sent since the last call (and forget them)."""
         sent, self.sent = self.sent, []
         return sent
+
+
+@dataclass
+class JournalContext(FakeContext):
+    """A FakeContext that also keeps persists and sends in one ordered journal (to assert that
+    a write comes before the answer that depends on it)."""
+
+    journal: list[tuple[str, Any]] = field(default_factory=list)
+
+    def send(self, dst: str, msg: Any) -> None:
+        self.journal.append(("send", msg))
+        super().send(dst, msg)
+
+    def persist(self, key: str, value: Any) -> None:
+        self.journal.append(("persist", key))
+        super().persist(key, value)
+
+
+def write(i: int, key: str = "x") -> Op:
+    """Write number ``i``: op id ``i``, value ``i``."""
+    return Op(op_id=i, op="write", key=key, value=i)

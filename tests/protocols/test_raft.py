@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -22,29 +21,10 @@ from sim.protocols.raft import (
     RequestVoteReply,
 )
 from sim.protocols.registry import get_protocol
-from tests.protocols.fake_context import FakeContext
+from tests.protocols.fake_context import FakeContext, JournalContext, write
 
 NODES = ("n1", "n2", "n3")
 FIVE = ("n1", "n2", "n3", "n4", "n5")
-
-
-@dataclass
-class JournalContext(FakeContext):
-    """A FakeContext that also keeps persists and sends in one ordered journal."""
-
-    journal: list[tuple[str, Any]] = field(default_factory=list)
-
-    def send(self, dst: str, msg: Any) -> None:
-        self.journal.append(("send", msg))
-        super().send(dst, msg)
-
-    def persist(self, key: str, value: Any) -> None:
-        self.journal.append(("persist", key))
-        super().persist(key, value)
-
-
-def write(i: int, key: str = "x") -> Op:
-    return Op(op_id=i, op="write", key=key, value=i)
 
 
 def entries(*terms: int) -> list[Entry]:

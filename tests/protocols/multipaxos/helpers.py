@@ -2,38 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from sim.protocols.api import Op, Request
+from sim.protocols.api import Request
 from sim.protocols.multipaxos import MultiPaxos, Promise, Vote
 from tests.protocols.fake_context import FakeContext
+from tests.protocols.fake_context import JournalContext as BaseJournal
+from tests.protocols.fake_context import write as write  # (re-exported for the tests)
 
 NODES = ("n1", "n2", "n3")
 FIVE = ("n1", "n2", "n3", "n4", "n5")
 
 
 @dataclass
-class JournalContext(FakeContext):
-    """A FakeContext that also keeps persists and sends in one ordered journal."""
-
-    journal: list[tuple[str, Any]] = field(default_factory=list)
-
-    def send(self, dst: str, msg: Any) -> None:
-        self.journal.append(("send", msg))
-        super().send(dst, msg)
-
-    def persist(self, key: str, value: Any) -> None:
-        self.journal.append(("persist", key))
-        super().persist(key, value)
+class JournalContext(BaseJournal):
+    """The shared journal context, and the messages sent of one type."""
 
     def of_type(self, kind: type) -> list[tuple[str, Any]]:
         """The (destination, message) pairs sent of ``kind``, and forget all sent."""
         return [(dst, msg) for dst, msg in self.take_sent() if type(msg) is kind]
-
-
-def write(i: int, key: str = "x") -> Op:
-    return Op(op_id=i, op="write", key=key, value=i)
 
 
 def request(i: int, op: str = "write", key: str = "x") -> Request:
