@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from sim.checks.history import operations_from_records
 from sim.checks.linearizability import check_history_file, check_operations, check_records
 from tests.checks.brute_force import brute_force_linearizable
+from tests.checks.models.histories import invoke_completion_pairs
 
 PROPERTY = settings(
     max_examples=1500,
@@ -104,7 +105,7 @@ def perturbed_histories(draw: st.DrawFn, keys: int = 2, info: bool = True) -> li
     records = [dict(r) for r in draw(register_histories(keys=keys, info=info))]
     times = [r["time"] for r in records]
     for _ in range(draw(st.integers(1, 2))):
-        pairs = _invoke_completion_pairs(records)
+        pairs = invoke_completion_pairs(records)
         edits = [("complete earlier", pair) for pair in pairs if pair[1] > pair[0] + 1]
         edits += [("invoke later", pair) for pair in pairs if pair[1] > pair[0] + 1]
         for pair in pairs:
@@ -127,17 +128,6 @@ def perturbed_histories(draw: st.DrawFn, keys: int = 2, info: bool = True) -> li
     for record, time in zip(records, times, strict=True):
         record["time"] = time
     return records
-
-
-def _invoke_completion_pairs(records: list[dict]) -> list[tuple[int, int]]:
-    pending: dict[int, int] = {}
-    pairs = []
-    for position, record in enumerate(records):
-        if record["type"] == "invoke":
-            pending[record["process"]] = position
-        else:
-            pairs.append((pending.pop(record["process"]), position))
-    return pairs
 
 
 def _agree(records: list[dict]) -> bool:

@@ -177,7 +177,7 @@ def perturbed(draw: Draw, model: str, keys: int = 2, info: bool = True) -> list[
     records = [dict(r) for r in draw(histories(model, keys=keys, info=info))]
     times = [r["time"] for r in records]
     for _ in range(draw(st.integers(1, 2))):
-        pairs = _invoke_completion_pairs(records)
+        pairs = invoke_completion_pairs(records)
         edits = [("complete earlier", pair) for pair in pairs if pair[1] > pair[0] + 1]
         edits += [("invoke later", pair) for pair in pairs if pair[1] > pair[0] + 1]
         for pair in pairs:
@@ -205,7 +205,8 @@ def perturbed(draw: Draw, model: str, keys: int = 2, info: bool = True) -> list[
     return records
 
 
-def _invoke_completion_pairs(records: list[dict]) -> list[tuple[int, int]]:
+def invoke_completion_pairs(records: list[dict]) -> list[tuple[int, int]]:
+    """The (invoke, completion) positions of each operation of a history's records."""
     pending: dict[int, int] = {}
     pairs = []
     for position, record in enumerate(records):
