@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import targets
+from benchmarks.ceiling import raft_ceiling, seed_ceiling
 from benchmarks.floor import heapq_ping, simpy_ping
 from benchmarks.scale import run_scale
 from sim import load_scenario, run
@@ -97,6 +98,51 @@ def speed(duration: str, repeats: int) -> list[dict[str, Any]]:
     return rows
 
 
+# The hot-path targets of issue 22, as ratios to the floor.
+HOT_TARGETS = {"seed": 0.75, "raft": 0.32}
+
+
+def ceilings(duration: str, repeats: int, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The hand-written ceilings (benchmarks/ceiling.py) against the same floor, beside
+    quorumsim's plain rows: what share of the most a pure-Python program reaches quorumsim
+    reaches, and what share each target asks for."""
+    ms = load_scenario(ROOT / "scenarios" / "quickstart.yaml", overrides=[f"duration={duration}"])
+    found = {row["case"]: row for row in rows}
+    out: list[dict[str, Any]] = []
+    print(
+        f"\n{'hand-written ceiling':<{WIDTH}}  {'messages':>9}  {'ceiling/s':>11}  {'simpy/s':>9}  "
+        f"{'ratio':>5}  {'quorumsim':>9}  {'share':>5}  {'target':>6}  {'share':>5}"
+    )
+    for protocol, ceiling in (("seed", seed_ceiling), ("raft", raft_ceiling)):
+        walls, floors = [], []
+        for _ in range(repeats):
+            work = ceiling(ms.duration)
+            walls.append(work.wall_s)
+            floors.append(simpy_ping(work.messages))
+        ratio = min(floors) / min(walls)
+        ours = found[f"{protocol}, quick-start"]["ratio_to_simpy"]
+        row = {
+            "case": f"{protocol}, hand-written, recorded",
+            "messages": work.messages,
+            "ceiling_msgs_per_s": round(work.messages / min(walls)),
+            "simpy_floor_msgs_per_s": round(work.messages / min(floors)),
+            "ratio_to_simpy": round(ratio, 3),
+            "quorumsim_ratio": ours,
+            "quorumsim_share_of_ceiling": round(ours / ratio, 3),
+            "target_ratio": HOT_TARGETS[protocol],
+            "target_share_of_ceiling": round(HOT_TARGETS[protocol] / ratio, 3),
+        }
+        out.append(row)
+        print(
+            f"{row['case']:<{WIDTH}}  {row['messages']:>9,}  {row['ceiling_msgs_per_s']:>11,}  "
+            f"{row['simpy_floor_msgs_per_s']:>9,}  {ratio:>5.2f}  {ours:>9.2f}  "
+            f"{row['quorumsim_share_of_ceiling']:>5.2f}  {row['target_ratio']:>6.2f}  "
+            f"{row['target_share_of_ceiling']:>5.2f}",
+            flush=True,
+        )
+    return out
+
+
 WIDTH = 40
 
 
@@ -135,7 +181,11 @@ def main() -> None:
         "(floor: a SimPy Timeout with a callback per delivery)"
     )
     print("x plain = wall time / the same protocol's with tracing and checks off")
-    print("linearizability check rows: wall = simulation + the check (run after it)\n")
+    print("linearizability check rows: wall = simulation + the check (run after it)")
+    print(
+        "hand-written ceiling: the same work in one pure-Python function (benchmarks/ceiling.py); "
+        "share = a ratio over the ceiling's\n"
+    )
     report: dict[str, Any] = {
         "python": platform.python_version(),
         "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
@@ -144,6 +194,7 @@ def main() -> None:
         "repeats": args.repeats,
         "rows": speed(args.duration, args.repeats),
     }
+    report["ceilings"] = ceilings(args.duration, args.repeats, report["rows"])
     if args.scale:
         print()
         report["scale"] = run_scale(args.quick)
