@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -169,7 +170,15 @@ def plot(
             [f"{directory}: not a run or sweep directory (no summary.json, no runs.csv in it)"]
         )
     from sim.plots import save_run_plots, save_sweep_plots
+    from sim.plots.files import has_parquet_tables
 
+    if is_run and has_parquet_tables(directory) and importlib.util.find_spec("pyarrow") is None:
+        fail_input(
+            [
+                f"{directory}: its tables are Parquet files: reading them needs pyarrow "
+                "(pip install 'quorumsim[parquet]')"
+            ]
+        )
     save = save_run_plots if is_run else save_sweep_plots
     for path in save(directory, svg=svg):
         out.print(str(path), markup=False)

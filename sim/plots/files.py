@@ -34,6 +34,19 @@ def read_csv(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, keep_default_na=True)
 
 
+def read_table(directory: Path, name: str) -> pd.DataFrame:
+    """A run directory's table ``name``: ``name.csv``, or ``name.parquet`` in a run written with
+    ``--format parquet`` (pyarrow reads it: the CLI checks it is installed)."""
+    parquet = directory / f"{name}.parquet"
+    if parquet.is_file() and not (directory / f"{name}.csv").is_file():
+        return pd.read_parquet(parquet)
+    return read_csv(directory / f"{name}.csv")
+
+
+def has_parquet_tables(directory: Path) -> bool:
+    return any(directory.glob("*.parquet"))
+
+
 def timeout_range(scenario: dict[str, Any]) -> str | None:
     """A run's election timeout range as ``150-300``, if its protocol has one."""
     value = scenario.get("cluster", {}).get("params", {}).get("election_timeout")
@@ -48,12 +61,12 @@ def run_figures(directory: str | Path) -> dict[str, Figure]:
     fault."""
     directory = Path(directory)
     summary = json.loads((directory / "summary.json").read_text(encoding="utf-8"))
-    faults = read_csv(directory / "faults.csv")
-    requests = read_csv(directory / "requests.csv")
+    faults = read_table(directory, "faults")
+    requests = read_table(directory, "requests")
     figures = {
         "latency-cdf": latency_cdf(requests, summary["protocol"]),
         "timeline": timeline(
-            read_csv(directory / "decisions.csv"),
+            read_table(directory, "decisions"),
             faults,
             float(summary["duration_ms"]),
             summary.get("leadership"),

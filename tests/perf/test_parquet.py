@@ -71,3 +71,43 @@ def test_cli_format_parquet_without_pyarrow_is_bad_input(
     assert done.exit_code == 2
     assert "--format parquet: needs pyarrow (pip install 'quorumsim[parquet]')" in done.output
     assert not out.exists()
+
+
+def test_plot_reads_a_parquet_run_as_it_reads_a_csv_one(tmp_path: Path) -> None:
+    """`quorumsim plot` on a --format parquet run draws the same figures from the same rows."""
+    scenario = load_scenario(ROOT / "scenarios" / "raft-5-lan.yaml")
+    run(scenario, out=tmp_path / "csv")
+    run(scenario, out=tmp_path / "parquet", table_format="parquet")
+    runner = CliRunner()
+    for kind in ("csv", "parquet"):
+        result = runner.invoke(app, ["plot", str(tmp_path / kind)])
+        assert result.exit_code == 0, result.output
+    drawn = sorted(p.name for p in (tmp_path / "parquet" / "plots").iterdir())
+    assert drawn == sorted(p.name for p in (tmp_path / "csv" / "plots").iterdir())
+    assert "recovery-cdf.png" in drawn  # (the run loses its leader: every table was read)
+    # The timeline's marks are whole decisions and faults: the same pixels either way.
+    timeline = [
+        (tmp_path / kind / "plots" / "timeline.png").read_bytes() for kind in ("csv", "parquet")
+    ]
+    assert timeline[0] == timeline[1]
+
+
+def test_plot_of_a_parquet_run_without_pyarrow_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without pyarrow, plot refuses a Parquet run with exit 2 and the extra to install."""
+    import importlib.util
+
+    run(
+        load_scenario(ROOT / "scenarios" / "quickstart.yaml", overrides=["duration=200ms"]),
+        out=tmp_path / "run",
+        table_format="parquet",
+    )
+    found = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "pyarrow" else found(name, *a)
+    )
+    result = CliRunner().invoke(app, ["plot", str(tmp_path / "run")])
+    assert result.exit_code == 2
+    assert "quorumsim[parquet]" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "run" / "plots").exists()
