@@ -6,6 +6,7 @@ are ordered (`Protocol.ordered_slots`: log indices), no gaps in a node's applied
 from __future__ import annotations
 
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +37,9 @@ class ReplicaSafety:
     _first_time: array[float] = field(default_factory=lambda: array("d", [0.0]))
     _first_valid: bytearray = field(default_factory=lambda: bytearray(1))
     chosen: dict[Slot, tuple[OpId, str, float, Op, bool]] = field(default_factory=dict)
-    applied: dict[str, int] = field(default_factory=dict)  # node -> highest index, no gaps
+    # node -> [the highest index it decided with no gap before it] (ordered slots)
+    applied: dict[str, list[int]] = field(default_factory=dict)
+    _replicas: dict[str, Callable[[Slot, Op, float], bool]] = field(default_factory=dict)
     violations: list[dict[str, Any]] = field(default_factory=list)
     max_violations: int = 100
 
@@ -51,55 +54,70 @@ class ReplicaSafety:
         else:
             self.invoked[op_id] = (op, key, value)
 
-    def _invoked(self, op_id: OpId) -> tuple[str, str | None, Any] | None:
-        if type(op_id) is int and 0 < op_id < len(self._ops):
-            return (self._ops[op_id], self._keys[op_id], self._values[op_id])  # type: ignore[return-value]
-        return self.invoked.get(op_id)
-
     def decide(self, node: str, slot: Slot, op: Op, now: float) -> bool:
         """Check one replica's decision; True if it is the first decision of ``slot``."""
+        return self.replica(node)(slot, op, now)
+
+    def replica(self, node: str) -> Callable[[Slot, Op, float], bool]:
+        """`decide` for one replica, as ``check(slot, op, now)``: every replica decides every
+        entry, so the check is made once per node, with what it reads bound. Its common case
+        is a few tests: the replica decides, at its next index, the very Op object the slot's
+        first decision had, found valid (messages carry the same object from node to node)."""
+        known = self._replicas.get(node)
+        if known is not None:
+            return known
+        firsts, valid, ordered = self._first, self._first_valid, self.ordered
+        applied = self.applied.setdefault(node, [0])  # [highest index decided, no gaps]
+        first_decision, check_again, gap = self._first_decision, self._check_again, self._gap
+
+        def check(slot: Slot, op: Op, now: float) -> bool:
+            if type(slot) is int and 0 < slot < len(firsts) and firsts[slot] is op and valid[slot]:
+                new = False  # (the common case: agreement and validity hold as they did)
+            else:
+                new = first_decision(node, slot, op, now)
+                if not new:
+                    check_again(node, slot, op, now)
+            if ordered:
+                index: int = slot  # type: ignore[assignment]  # ordered slots are log indices
+                if index == applied[0] + 1:
+                    applied[0] = index
+                elif index > applied[0]:
+                    gap(node, index, op, now, applied)
+            return new
+
+        self._replicas[node] = check
+        return check
+
+    def _first_decision(self, node: str, slot: Slot, op: Op, now: float) -> bool:
+        """Record ``op`` as the first decision of ``slot`` if there is none yet (True), with
+        whether it is valid."""
         firsts = self._first
         if type(slot) is int and 0 < slot < len(firsts) + _DENSE_SKIP:
             if slot >= len(firsts):
                 self._grow(slot)
-            first_op = firsts[slot]
-            new = first_op is None
-            if new:
-                firsts[slot] = op
-                self._first_node[slot] = node
-                self._first_time[slot] = now
-                self._first_valid[slot] = self._valid(node, slot, op, now)
-            elif first_op is not op or not self._first_valid[slot]:
-                # The common case skips this: replicas deciding the very Op object the first
-                # one decided, found valid (messages carry the same object from node to node).
-                assert first_op is not None
-                first = (first_op.op_id, self._first_node[slot], self._first_time[slot])
-                self._check_again(node, slot, op, now, first)
-        else:
-            new = slot not in self.chosen
-            if new:
-                self.chosen[slot] = (op.op_id, node, now, op, self._valid(node, slot, op, now))
-            else:
-                op_id, by, at, first_op, valid = self.chosen[slot]
-                if first_op is not op or not valid:
-                    self._check_again(node, slot, op, now, (op_id, by, at))
-        if self.ordered:  # (inline: this runs per replica per decision)
-            index: int = slot  # type: ignore[assignment]  # ordered slots are log indices
-            applied = self.applied
-            previous = applied.get(node, 0)
-            if index == previous + 1:
-                applied[node] = index
-            elif index > previous + 1:
-                self._violate(
-                    "gap",
-                    f"{node} decided index {index} at {now:.3f} ms before index {previous + 1}",
-                    index=index,
-                    nodes=[node],
-                    ops=[op.op_id],
-                    times=[now],
-                )
-                applied[node] = index
-        return new
+            if firsts[slot] is not None:
+                return False
+            firsts[slot] = op
+            self._first_node[slot] = node
+            self._first_time[slot] = now
+            self._first_valid[slot] = self._valid(node, slot, op, now)
+            return True
+        if slot in self.chosen:
+            return False
+        self.chosen[slot] = (op.op_id, node, now, op, self._valid(node, slot, op, now))
+        return True
+
+    def _gap(self, node: str, index: int, op: Op, now: float, applied: list[int]) -> None:
+        previous = applied[0]
+        self._violate(
+            "gap",
+            f"{node} decided index {index} at {now:.3f} ms before index {previous + 1}",
+            index=index,
+            nodes=[node],
+            ops=[op.op_id],
+            times=[now],
+        )
+        applied[0] = index
 
     def _grow(self, slot: int) -> None:
         # A quarter more at a time (slot by slot, growing was a fifth of the check's time).
@@ -109,10 +127,13 @@ class ReplicaSafety:
         self._first_time.extend([0.0] * more)
         self._first_valid.extend(bytes(more))
 
-    def _check_again(
-        self, node: str, slot: Slot, op: Op, now: float, first: tuple[OpId, str, float]
-    ) -> None:
-        """Agreement with the slot's first decision (op id, node, time), and validity."""
+    def _check_again(self, node: str, slot: Slot, op: Op, now: float) -> None:
+        """A later decision of ``slot``: agreement with its first decision, and validity."""
+        if type(slot) is int and 0 < slot < len(self._first) and self._first[slot] is not None:
+            first_op: Op = self._first[slot]  # type: ignore[assignment]
+            first = (first_op.op_id, self._first_node[slot], self._first_time[slot])
+        else:
+            first = self.chosen[slot][:3]
         if first[0] != op.op_id:
             self._violate(
                 "agreement",
@@ -127,32 +148,40 @@ class ReplicaSafety:
 
     def _valid(self, node: str, slot: Slot, op: Op, now: float) -> bool:
         """Validity: a decided client op is one a client invoked, as it was invoked."""
-        if isinstance(op.op_id, int):
-            invoked = self._invoked(op.op_id)
-            if invoked is None or invoked != (op.op, op.key, _plain(op.value)):
-                self._violate(
-                    "validity",
-                    f"{node} decided op {op.op_id} ({op.op} {op.key}={op.value!r}) at "
-                    f"{now:.3f} ms, which no client invoked as such",
-                    index=slot,
-                    nodes=[node],
-                    ops=[op.op_id],
-                    times=[now],
-                )
-                return False
-        return True
+        op_id = op.op_id
+        if not isinstance(op_id, int):
+            return True  # an entry the protocol made itself
+        value = op.value
+        decided = (op.op, op.key, list(value) if isinstance(value, tuple) else value)
+        if type(op_id) is int and 0 < op_id < len(self._ops):  # (the columns by op id)
+            if decided == (self._ops[op_id], self._keys[op_id], self._values[op_id]):
+                return True
+        elif decided == self.invoked.get(op_id):
+            return True
+        self._violate(
+            "validity",
+            f"{node} decided op {op_id} ({op.op} {op.key}={value!r}) at "
+            f"{now:.3f} ms, which no client invoked as such",
+            index=slot,
+            nodes=[node],
+            ops=[op_id],
+            times=[now],
+        )
+        return False
 
     def close(self) -> None:
         """The run is over: let go of the records kept for later decisions (a million
         operations' worth is a fifth of a run's memory, with the Ops they hold), keeping the
         violations and the verdict."""
         self._ops, self._keys, self._values, self.invoked = [None], [None], [None], {}
-        self._first, self._first_node, self._first_valid = [None], [""], bytearray(1)
-        self._first_time, self.chosen = array("d", [0.0]), {}
+        # In place: each replica's check holds these (a decision after this is a first one).
+        for records in (self._first, self._first_node, self._first_time, self._first_valid):
+            del records[1:]
+        self.chosen = {}
 
     def restarted(self, node: str) -> None:
         """A restarted node re-applies from its first slot (its state machine is volatile)."""
-        self.applied[node] = 0
+        self.applied.setdefault(node, [0])[0] = 0
 
     def _violate(self, kind: str, message: str, **where: Any) -> None:
         self.report({"kind": kind, "message": message, **where})
@@ -170,7 +199,3 @@ class ReplicaSafety:
 def _where(slot: Slot) -> str:
     """``index 3`` for a log index, ``slot ('n1', 3)`` for any other slot."""
     return f"index {slot}" if isinstance(slot, int) else f"slot {slot!r}"
-
-
-def _plain(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value

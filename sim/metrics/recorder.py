@@ -91,7 +91,7 @@ class Recorder:
         entry, so what it needs is bound once here. ``state_of()`` gives the node's protocol
         instance for the invariants. A slot is written to decisions.csv's ``index`` column as it
         is (an integer), or as JSON (a pair: ``["n1",3]``)."""
-        safety, proposed = self.safety.decide, self.proposed[node]
+        safety, proposed = self.safety.replica(node), self.proposed[node]
         latencies, invariants, clock = self.commit_latencies, self.invariants, self.clock
         tracing, trace = self.tracing, self.trace
         rows, full, flush = self.decisions.rows, self.decisions.FULL, self.decisions.flush
@@ -103,7 +103,7 @@ class Recorder:
             record((node, index, op_id, now))
             if len(rows) >= full:
                 flush()
-            if safety(node, index, op, now) and invariants is not None:
+            if safety(index, op, now) and invariants is not None:
                 invariants.commit(node, index, op, now, state_of())
             if proposed:  # (empty but at the node that proposed, which the latency is about)
                 started = proposed.pop(op_id, None)
