@@ -131,8 +131,8 @@ class NodeHost:
 
     def uniform(self, low: float, high: float) -> float:
         # numpy's uniform(low, high) is low + (high - low) * random(): the same double here. The
-        # draws come from a batch as `DrawPool` hands them out (its code inlined: a Raft follower
-        # draws a timeout per AppendEntries).
+        # draws come from a batch as `DrawPool` hands them out (its code inlined: protocols may
+        # draw per message).
         draws = self._uniforms
         if not draws:
             draws = self._uniforms = DrawPool.refill(self.rng, self._uniform_batch)

@@ -66,7 +66,7 @@ MUTANTS = [
     Mutant(R + "TermNotPersisted", "hunt-raft-votes.yaml", 10, SAFETY),
     Mutant(R + "ReplyBeforePersist", "hunt-raft.yaml", 80, SAFETY),
     Mutant(R + "UpToDateByLength", "hunt-raft.yaml", 20, SAFETY),
-    Mutant(R + "AcceptStaleLeader", "hunt-raft.yaml", 10, SAFETY),
+    Mutant(R + "AcceptStaleLeader", "hunt-raft.yaml", 50, SAFETY),  # first caught at seed 24
     Mutant(R + "ApplyOnReceipt", "hunt-raft.yaml", 10, SAFETY),
     Mutant(R + "LeaderIgnoresHigherTerm", "hunt-raft-live.yaml", 10, LIVE),
     Mutant(R + "FixedElectionTimeout", "hunt-raft-live.yaml", 10, LIVE),

@@ -69,7 +69,7 @@ class VoteNotPersisted(Raft):
         )
         if granted:
             self.voted_for = msg.candidate  # BUG: ctx.persist("voted_for", msg.candidate)
-            self._reset_election_timer(ctx)
+            ctx.set_timer("election", self._randomized_timeout)
         ctx.send(src, RequestVoteReply(self.term, granted))
 
 
@@ -87,13 +87,14 @@ class TermNotPersisted(Raft):
             # BUG: ctx.persist("term", term)
             ctx.persist("voted_for", None)
         self._become("follower")
+        self._draw_election_timeout(ctx)
         if was_leader:
             self.leader = None
             self._progress = {}
             self._pending = {}
             ctx.cancel_timer("heartbeat")
             ctx.cancel_timer("check_quorum")
-            self._reset_election_timer(ctx)
+            ctx.set_timer("election", self._randomized_timeout)
             events.stepped_down(ctx, led_term)
 
 
@@ -127,7 +128,7 @@ class CommitBeyondMatch(Raft):
         self.leader = src
         self._leader_contact = ctx.now
         self._failed_elections = 0
-        self._reset_election_timer(ctx)
+        ctx.set_timer("election", self._randomized_timeout)
         log = self.log
         last_new = log.receive(msg.prev_log_index, msg.prev_log_term, msg.entries, ctx.persist)
         if last_new < 0:
@@ -200,9 +201,9 @@ class FixedElectionTimeout(Raft):
     their leader at the same moment stand at the same moment, again and again, and split the
     vote (liveness only)."""
 
-    def _reset_election_timer(self, ctx: Context) -> None:
+    def _draw_election_timeout(self, ctx: Context) -> None:
         low, _ = self._election_timeout
-        ctx.set_timer("election", low)  # BUG: ctx.uniform(low, high)
+        self._randomized_timeout = low  # BUG: ctx.uniform(low, high)
 
 
 @_rebind

@@ -179,6 +179,30 @@ def test_granting_a_vote_resets_the_election_timer() -> None:
     assert ctx.timers["election"] >= 100.0 + 150.0
 
 
+def test_a_follower_draws_its_election_timeout_once_per_term() -> None:
+    """As etcd's raft: the randomized timeout is drawn when the term (or role) changes, and each
+    AppendEntries of the term only restarts it, the same length from the new time."""
+    raft, ctx = start()
+    draws: list[float] = []
+    uniform = ctx.uniform
+
+    def counted(low: float, high: float) -> float:
+        draws.append(uniform(low, high))
+        return draws[-1]
+
+    ctx.uniform = counted  # type: ignore[method-assign]
+    raft.on_message(ctx, "n2", append(1, 0, 0, entries(1)))
+    timeout = ctx.timers["election"] - ctx.now
+    assert len(draws) == 1  # the new term's
+    for at in (10.0, 20.0):
+        ctx.time = at
+        raft.on_message(ctx, "n2", append(1, 1, 1, commit=1))
+        assert ctx.timers["election"] == at + timeout
+    assert len(draws) == 1
+    raft.on_message(ctx, "n3", append(2, 1, 1, leader="n3"))
+    assert len(draws) == 2 and 150.0 <= ctx.timers["election"] - ctx.now <= 300.0
+
+
 # -- stepping down ---------------------------------------------------------------------------
 
 
@@ -620,6 +644,29 @@ def test_pipeline_is_bounded_by_max_inflight_and_batches_the_rest() -> None:
     ack(raft, ctx, "n2", 2)
     [(_, batch)] = [(d, m) for d, m in sent(ctx, AppendEntries) if d == "n2"]
     assert (batch.prev_log_index, len(batch.entries)) == (3, 3)
+
+
+def test_followers_keeping_up_share_each_append_until_a_window_fills() -> None:
+    """With every follower pipelined, a new entry goes to all in one AppendEntries object; a full
+    window takes no more until an acknowledgment frees it."""
+    raft, ctx = start(max_inflight=2)
+    elect(raft, ctx)
+    ack(raft, ctx, "n2", 1)
+    ack(raft, ctx, "n3", 1)
+    ctx.take_sent()
+    for i in range(3):
+        raft.on_request(ctx, request(i, value=i))
+    appends = sent(ctx, AppendEntries)
+    assert [(dst, msg.prev_log_index) for dst, msg in appends] == [
+        ("n2", 1),
+        ("n3", 1),
+        ("n2", 2),
+        ("n3", 2),
+    ]
+    assert appends[0][1] is appends[1][1] and appends[0][1].entries == (raft.log.entry(2),)
+    ack(raft, ctx, "n3", 2)
+    [(dst, msg)] = sent(ctx, AppendEntries)
+    assert (dst, msg.prev_log_index, msg.entries) == ("n3", 3, (raft.log.entry(4),))
 
 
 def test_probing_follower_gets_one_append_at_a_time() -> None:

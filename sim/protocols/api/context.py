@@ -93,6 +93,6 @@ class Context(TypingProtocol):
     def uniform(self, low: float, high: float) -> float:
         """A draw from U[low, high) on this node's stream, the same value as
         ``rng.uniform(low, high)`` but taken from a batch (a numpy call per draw costs a
-        microsecond, and Raft draws one per AppendEntries). It shares ``rng``'s stream: a
+        microsecond, and a protocol may draw one per message). It shares ``rng``'s stream: a
         protocol uses one or the other."""
         ...

@@ -34,7 +34,15 @@ class Election(RaftState):
         else:
             ctx.set_timer("check_quorum", self._min_timeout)
 
-    def _reset_election_timer(self, ctx: Context) -> None:
+    def _draw_election_timeout(self, ctx: Context) -> None:
+        """Draw the randomized election timeout of the role (and term) this node just took.
+
+        As etcd's raft (raft.go): ``reset()``, which becomeFollower, becomeCandidate and
+        becomeLeader call, draws it (``resetRandomizedElectionTimeout``), while a message from
+        the leader (stepFollower, MsgApp) or a vote cast only zeroes ``electionElapsed``: the
+        node waits the same timeout again (`_on_append_entries`, `_on_request_vote`). A
+        pre-vote round draws too here, as it may have a candidate range of its own. (A draw
+        per AppendEntries was a random number per message for nothing.)"""
         low, high = self._election_timeout
         if self.role in ("candidate", "precandidate"):
             if self.cfg.candidate_timeout is not None:
@@ -42,7 +50,12 @@ class Election(RaftState):
             if self.cfg.candidate_backoff:
                 scale = 2 ** min(self._failed_elections, MAX_BACKOFF_DOUBLINGS)
                 low, high = low * scale, high * scale
-        ctx.set_timer("election", ctx.uniform(low, high))
+        self._randomized_timeout = ctx.uniform(low, high)
+
+    def _reset_election_timer(self, ctx: Context) -> None:
+        """A new randomized timeout, and wait it from now."""
+        self._draw_election_timeout(ctx)
+        ctx.set_timer("election", self._randomized_timeout)
 
     def _heard_leader_recently(self, ctx: Context) -> bool:
         return self.role == "leader" or ctx.now - self._leader_contact < self._min_timeout
@@ -103,7 +116,9 @@ class Election(RaftState):
             if self.voted_for is None:
                 self.voted_for = msg.candidate
                 ctx.persist("voted_for", msg.candidate)
-            self._reset_election_timer(ctx)
+            # Wait a whole timeout again, the one drawn for this term (etcd zeroes
+            # electionElapsed on a vote it casts; a higher term was drawn for on adopting it).
+            ctx.set_timer("election", self._randomized_timeout)
         ctx.send(src, RequestVoteReply(self.term, granted))
 
     def _on_vote_reply(self, ctx: Context, src: str, msg: RequestVoteReply) -> None:
@@ -139,11 +154,13 @@ class Election(RaftState):
             ctx.persist("term", term)
             ctx.persist("voted_for", None)
         self._become("follower")
+        # The timer waits it from the next AppendEntries or vote (a deposed leader's: below).
+        self._draw_election_timeout(ctx)
         if was_leader:
             self.leader = None
             self._progress = {}
             self._pending = {}
             ctx.cancel_timer("heartbeat")
             ctx.cancel_timer("check_quorum")
-            self._reset_election_timer(ctx)
+            ctx.set_timer("election", self._randomized_timeout)
             events.stepped_down(ctx, led_term)

@@ -75,6 +75,16 @@ class RaftLog:
         AppendEntries): if this log `matches` at ``prev_index``, `merge` ``entries`` after it and
         persist what changed (`persist_from`). Returns the last index the message vouched for,
         ``prev_index + len(entries)``, or -1 if the check failed."""
+        held, last = self._entries, self.last_index
+        if prev_index == last and entries and (held[last - 1].term if last else 0) == prev_term:
+            # The common case, a follower keeping up: the entries go at its log's end (`matches`,
+            # `merge` and `persist_from` in short: this runs once per AppendEntries).
+            held.extend(entries)
+            self.last_index = len(held)
+            saved = self._saved
+            saved[prev_index:] = entries
+            persist(_DURABLE_KEY, saved)
+            return self.last_index
         if not self.matches(prev_index, prev_term):
             return -1
         first_written = self.merge(prev_index, entries)

@@ -13,12 +13,14 @@ class Replication(RaftState):
     # -- follower side (messages of the current term: `Raft.on_message` compared the terms) ------
 
     def _on_append_entries(self, ctx: Context, src: str, msg: AppendEntries) -> None:
-        """A follower's: the leader of this term is heard. Follow it, wait a new election
-        timeout, and take the entries if the log matches where they go."""
+        """A follower's: the leader of this term is heard. Follow it, wait its election timeout
+        again, and take the entries if the log matches where they go."""
         self.leader = src
         self._leader_contact = ctx.now
         self._failed_elections = 0
-        self._reset_election_timer(ctx)
+        # The timeout drawn when this node became follower of this term: no new draw per message
+        # (etcd's stepFollower zeroes electionElapsed; see `_draw_election_timeout`).
+        ctx.set_timer("election", self._randomized_timeout)
         if self._accepted_term != self.term:
             self._accepted_term = self.term
             events.follows(ctx, src, self.term)
@@ -68,16 +70,34 @@ class Replication(RaftState):
 
     def _append(self, ctx: Context, op: Op, request: Request | None = None) -> None:
         """Append ``op`` to the leader's log, persist it, and send it to every follower."""
-        index = self.log.append(Entry(self.term, op))
+        entry = Entry(self.term, op)
+        index = self.log.append(entry)
         self.log.persist_from(ctx.persist, index)
         if request is not None:
             self._pending[index] = request
             events.proposed(ctx, op.op_id)
-        built: dict[int, AppendEntries] = {}
-        for peer in ctx.peers:
-            self._send_entries(ctx, peer, built)
+        if self._all_keep_up(index):
+            # Each follower needs this one entry and nothing else (what `_send_entries` would send
+            # it): one AppendEntries for all.
+            ctx.broadcast(self._append_entries(ctx, index - 1, (entry,)))
+            for progress in self._progress.values():
+                progress.inflight.append(index)
+                progress.next_index = index + 1
+        else:
+            built: dict[int, AppendEntries] = {}
+            for peer in ctx.peers:
+                self._send_entries(ctx, peer, built)
         if self._commits.needed <= 0:  # a cluster of one is its own majority
             self._commit(ctx, index)
+
+    def _all_keep_up(self, index: int) -> bool:
+        """Whether every follower pipelines, has room in its window and was sent every entry
+        before ``index``: the common case, for which `_append` broadcasts."""
+        window = self._max_inflight
+        for progress in self._progress.values():  # (a loop: a generator in all() costs more)
+            if progress.probing or progress.next_index != index or len(progress.inflight) >= window:
+                return False
+        return True
 
     def _send_entries(
         self, ctx: Context, peer: str, built: dict[int, AppendEntries] | None = None

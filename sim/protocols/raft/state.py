@@ -50,6 +50,8 @@ class RaftState(Protocol):
         self._votes: set[str] = set()  # of the current (pre-)vote round, self included
         self._failed_elections = 0
         self._leader_contact = -math.inf
+        # The election timeout drawn for the current role and term (`_draw_election_timeout`).
+        self._randomized_timeout = params.election_timeout[1]
         self._accepted_term = 0  # the last term whose leader this node reported accepting
         # Leader state, rebuilt on each election.
         self._progress: dict[str, Progress] = {}
