@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import heapq
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,17 +63,33 @@ class Work:
     wall_s: float
 
 
+def _network(seed: int) -> tuple[list[tuple[Any, ...]], Callable[[], int], Callable[..., None]]:
+    """The event heap, its sequence numbers, and ``send(now, src, dst, kind, body)``, which puts
+    a message in flight on the FIFO link from ``src`` to ``dst``."""
+    draw = _latencies(seed)
+    queue: list[tuple[Any, ...]] = []
+    push, seq = heapq.heappush, iter(range(1 << 62)).__next__
+    last = [[0.0] * NODES for _ in range(NODES)]  # FIFO: the last arrival per link
+
+    def send(now: float, src: int, dst: int, kind: int, body: Any) -> None:
+        arrival = now + draw()
+        link = last[src]
+        if arrival < link[dst]:
+            arrival = link[dst]
+        link[dst] = arrival
+        push(queue, (arrival, seq(), kind, dst, src, body))
+
+    return queue, seq, send
+
+
 # message kinds (the if chain tests the common ones first)
 PROPOSE, ACK, COMMIT, APPEND, REPLY, REQUEST, RESPONSE, ISSUE = range(8)
 
 
 def seed_ceiling(duration_ms: float, record: bool = True, seed: int = 1) -> Work:
     """The work and wall time of the tutorial protocol's quick-start, hand-written."""
-    draw = _latencies(seed)
-    queue: list[tuple[Any, ...]] = []
+    queue, seq, send = _network(seed)
     push, pop = heapq.heappush, heapq.heappop
-    seq = iter(range(1 << 62)).__next__
-    last = [[0.0] * NODES for _ in range(NODES)]  # FIFO: the last arrival per link
     applied = [0] * NODES  # each replica numbers its decisions 1, 2, 3, ...
     stores: list[dict[Any, Any]] = [{} for _ in range(NODES)]
     acks: dict[int, int] = {}  # proposal -> acknowledgments from peers
@@ -82,14 +99,6 @@ def seed_ceiling(duration_ms: float, record: bool = True, seed: int = 1) -> Work
     history: list[tuple[Any, ...]] = []
     first: list[Any] = [None]  # slot -> the first replica's op (agreement)
     sent = ops = done = 0
-
-    def send(now: float, src: int, dst: int, kind: int, body: Any) -> None:
-        arrival = now + draw()
-        link = last[src]
-        if arrival < link[dst]:
-            arrival = link[dst]
-        link[dst] = arrival
-        push(queue, (arrival, seq(), kind, dst, src, body))
 
     def decide(now: float, node: int, op: tuple[Any, ...]) -> None:
         index = applied[node] = applied[node] + 1
@@ -152,11 +161,8 @@ def seed_ceiling(duration_ms: float, record: bool = True, seed: int = 1) -> Work
 
 def raft_ceiling(duration_ms: float, record: bool = True, seed: int = 1) -> Work:
     """The work and wall time of Raft's normal case on the quick-start, hand-written."""
-    draw = _latencies(seed)
-    queue: list[tuple[Any, ...]] = []
+    queue, seq, send = _network(seed)
     push, pop = heapq.heappush, heapq.heappop
-    seq = iter(range(1 << 62)).__next__
-    last = [[0.0] * NODES for _ in range(NODES)]
     term = 1
     logs: list[list[tuple[int, Any]]] = [[] for _ in range(NODES)]  # (term, op) per index - 1
     commit = [0] * NODES
@@ -171,14 +177,6 @@ def raft_ceiling(duration_ms: float, record: bool = True, seed: int = 1) -> Work
     first: list[Any] = [None]
     majority = NODES // 2 + 1
     sent = ops = done = 0
-
-    def send(now: float, src: int, dst: int, kind: int, body: Any) -> None:
-        arrival = now + draw()
-        link = last[src]
-        if arrival < link[dst]:
-            arrival = link[dst]
-        link[dst] = arrival
-        push(queue, (arrival, seq(), kind, dst, src, body))
 
     def apply(now: float, node: int, upto: int) -> None:
         log, store = logs[node], stores[node]
