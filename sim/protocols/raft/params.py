@@ -16,7 +16,8 @@ class RaftParams(ProtocolParams):
     election_timeout: tuple[Duration, Duration] = Field(
         (150.0, 300.0),
         description="[min, max]: a follower that hears from no leader for a time drawn from "
-        "this range stands for election",
+        "this range stands for election (drawn once per term and role, as etcd's raft does; "
+        "each message of the leader restarts it)",
     )
     heartbeat: Duration = Field(
         50.0, gt=0, description="how often a leader sends AppendEntries when it has no entries"
